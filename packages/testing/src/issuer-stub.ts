@@ -1,0 +1,112 @@
+import type { JWTPayload } from 'jose'
+import { generateTestKey, type SignOptions, signToken, type TestKey } from './keys.ts'
+
+/** How the stub answers key and discovery requests; switch it at any time to simulate outages. */
+export type IssuerStubMode = 'ok' | 'http_500' | 'hang' | 'garbage' | 'empty_keys'
+
+export interface IssuerStub {
+  /** Base URL, without trailing slash (`http://127.0.0.1:PORT`). */
+  readonly baseUrl: string
+  /** The issuer identifier tokens carry: base URL plus `/`, as Auth0 does. */
+  readonly issuer: string
+  readonly jwksUri: string
+  /** Keys published in the JWKS. */
+  keys: TestKey[]
+  /** Keys used to sign by default (the first published one unless set). */
+  signingKey: TestKey
+  mode: IssuerStubMode
+  /** `Cache-Control` sent with the JWKS, if any. */
+  cacheControl: string | undefined
+  /** Overrides the `issuer` of the discovery document (to test a mismatch). */
+  discoveryIssuer: string | undefined
+  /** Number of JWKS requests served (any mode). */
+  jwksRequests: number
+  discoveryRequests: number
+  /**
+   * Signs a token with sane defaults (issuer, a one-hour `exp`, `iat` now) merged under `claims`;
+   * a claim set to `undefined` is left out.
+   */
+  mint(claims?: Record<string, unknown>, options?: SignOptions & { key?: TestKey }): Promise<string>
+  /** Publishes a new key and signs with it from now on; keeps the old keys unless `replace`. */
+  rotate(options?: { replace?: boolean }): Promise<TestKey>
+  close(): Promise<void>
+}
+
+/** An OpenID issuer stand-in on 127.0.0.1:0 serving discovery and a JWKS from keys made in this run. */
+export async function startIssuerStub(options: { audience?: string; alg?: string } = {}): Promise<IssuerStub> {
+  const first = await generateTestKey(options.alg)
+  const hanging = new Set<() => void>()
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    idleTimeout: 0,
+    fetch(request) {
+      const { pathname } = new URL(request.url)
+      const isJwks = pathname === '/.well-known/jwks.json'
+      const isDiscovery = pathname === '/.well-known/openid-configuration'
+      if (!isJwks && !isDiscovery) return new Response('not found', { status: 404 })
+      if (isJwks) stub.jwksRequests += 1
+      else stub.discoveryRequests += 1
+      switch (stub.mode) {
+        case 'http_500':
+          return new Response('down', { status: 500 })
+        case 'hang':
+          return new Promise<Response>((resolve) => {
+            hanging.add(() => resolve(new Response('late', { status: 500 })))
+          })
+        case 'garbage':
+          return new Response('<html>maintenance</html>', { headers: { 'content-type': 'text/html' } })
+        case 'empty_keys':
+          if (isJwks) return Response.json({ keys: [] })
+      }
+      if (isDiscovery) {
+        return Response.json({
+          issuer: stub.discoveryIssuer ?? stub.issuer,
+          jwks_uri: stub.jwksUri,
+          token_endpoint: `${stub.baseUrl}/oauth/token`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        })
+      }
+      const headers: Record<string, string> = {}
+      if (stub.cacheControl !== undefined) headers['cache-control'] = stub.cacheControl
+      return Response.json({ keys: stub.keys.map((key) => key.publicJwk) }, { headers })
+    },
+  })
+  const baseUrl = `http://127.0.0.1:${server.port}`
+  const stub: IssuerStub = {
+    baseUrl,
+    issuer: `${baseUrl}/`,
+    jwksUri: `${baseUrl}/.well-known/jwks.json`,
+    keys: [first],
+    signingKey: first,
+    mode: 'ok',
+    cacheControl: undefined,
+    discoveryIssuer: undefined,
+    jwksRequests: 0,
+    discoveryRequests: 0,
+    mint(claims = {}, signOptions = {}) {
+      const now = Math.floor(Date.now() / 1000)
+      const payload: Record<string, unknown> = {
+        iss: stub.issuer,
+        sub: 'client-1@clients',
+        aud: options.audience ?? 'https://api.example.test',
+        iat: now,
+        exp: now + 3600,
+        ...claims,
+      }
+      for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
+      return signToken(signOptions.key ?? stub.signingKey, payload as JWTPayload, signOptions)
+    },
+    async rotate({ replace = false } = {}) {
+      const key = await generateTestKey(options.alg)
+      stub.keys = replace ? [key] : [...stub.keys, key]
+      stub.signingKey = key
+      return key
+    },
+    async close() {
+      for (const release of hanging) release()
+      await server.stop(true)
+    },
+  }
+  return stub
+}
