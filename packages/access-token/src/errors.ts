@@ -1,0 +1,155 @@
+/**
+ * Every failure the access-token layer can report, with a stable `code` to branch on.
+ *
+ * The codes follow RFC 6750 §3.1 where the RFC has one; `missing_credentials` (no error code in the
+ * challenge, §3.1 last paragraph) and `issuer_unavailable` (our fault, not the client's) are ours.
+ * Messages are fixed, generic English sentences: they reach clients as `error_description`, so they
+ * must never carry library text or token content.
+ */
+export type AuthErrorCode =
+  | 'missing_credentials'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'issuer_unavailable'
+
+/** Why a token was refused; logged and tested, never needed by clients to recover. */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'unknown_key'
+  | 'type'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'issuer'
+  | 'audience'
+  | 'missing_claim'
+  | 'invalid_claim'
+
+export type InvalidRequestReason =
+  | 'empty_token'
+  | 'malformed_header'
+  | 'header_too_large'
+  | 'token_in_query'
+  | 'token_in_body'
+  | 'multiple_methods'
+
+export type IssuerUnavailableReason = 'timeout' | 'network' | 'http_status' | 'invalid_response' | 'issuer_mismatch'
+
+export abstract class AuthError extends Error {
+  abstract readonly code: AuthErrorCode
+  /** The HTTP status this error maps to (RFC 6750 §3.1; 503 for issuer outages). */
+  abstract readonly status: 400 | 401 | 403 | 503
+  override name = 'AuthError'
+}
+
+/** RFC 6750 §3.1: the request lacks any authentication information; the challenge carries no error code. */
+export class MissingCredentialsError extends AuthError {
+  readonly code = 'missing_credentials' as const
+  readonly status = 401 as const
+  override name = 'MissingCredentialsError'
+  constructor() {
+    super('Authentication required')
+  }
+}
+
+const invalidRequestMessages: Record<InvalidRequestReason, string> = {
+  empty_token: 'The bearer token is empty',
+  malformed_header: 'The Authorization header is not a valid bearer credential',
+  header_too_large: 'The Authorization header is too large',
+  token_in_query: 'Access tokens are not accepted in the query string',
+  token_in_body: 'Access tokens are not accepted in the request body',
+  multiple_methods: 'The request uses more than one method to send an access token',
+}
+
+/** RFC 6750 §3.1 `invalid_request`: malformed or unsupported way of presenting the token (400). */
+export class InvalidRequestError extends AuthError {
+  readonly code = 'invalid_request' as const
+  readonly status = 400 as const
+  override name = 'InvalidRequestError'
+  constructor(readonly reason: InvalidRequestReason) {
+    super(invalidRequestMessages[reason])
+  }
+}
+
+const invalidTokenMessages: Record<InvalidTokenReason, string> = {
+  malformed: 'The access token is malformed',
+  algorithm: 'The access token is signed with an algorithm that is not accepted',
+  signature: 'The access token signature is invalid',
+  unknown_key: 'The access token is signed with an unknown key',
+  type: 'The access token has a type that is not accepted',
+  expired: 'The access token expired',
+  not_yet_valid: 'The access token is not valid yet',
+  issued_in_future: 'The access token is issued in the future',
+  too_old: 'The access token is too old',
+  issuer: 'The access token is from an untrusted issuer',
+  audience: 'The access token is not meant for this API',
+  missing_claim: 'The access token lacks a required claim',
+  invalid_claim: 'The access token has a claim with an invalid value',
+}
+
+/** RFC 6750 §3.1 `invalid_token`: expired, revoked, malformed or otherwise invalid (401). */
+export class InvalidTokenError extends AuthError {
+  readonly code = 'invalid_token' as const
+  readonly status = 401 as const
+  override name = 'InvalidTokenError'
+  constructor(
+    readonly reason: InvalidTokenReason,
+    options?: { cause?: unknown; claim?: string },
+  ) {
+    super(invalidTokenMessages[reason], options?.cause === undefined ? undefined : { cause: options.cause })
+    this.claim = options?.claim
+  }
+  readonly claim: string | undefined
+}
+
+/**
+ * RFC 6750 §3.1 `insufficient_scope` (403). `required` lists what the route needs; it is sent in the
+ * challenge's `scope` attribute. An empty list means a custom claim check failed.
+ */
+export class InsufficientScopeError extends AuthError {
+  readonly code = 'insufficient_scope' as const
+  readonly status = 403 as const
+  override name = 'InsufficientScopeError'
+  constructor(
+    readonly required: readonly string[],
+    message = 'The access token does not grant the required scope',
+  ) {
+    super(message)
+  }
+}
+
+const issuerUnavailableMessages: Record<IssuerUnavailableReason, string> = {
+  timeout: 'The token issuer did not answer in time; try again later',
+  network: 'The token issuer cannot be reached; try again later',
+  http_status: 'The token issuer answered with an error; try again later',
+  invalid_response: 'The token issuer sent an unusable key set; try again later',
+  issuer_mismatch: 'The token issuer is misconfigured; try again later',
+}
+
+/**
+ * The key set (or discovery document) cannot be had: the fault is on our side or the issuer's, so the
+ * answer is 503 with `Retry-After`, never a 401 that would blame a client holding a good token.
+ */
+export class IssuerUnavailableError extends AuthError {
+  readonly code = 'issuer_unavailable' as const
+  readonly status = 503 as const
+  override name = 'IssuerUnavailableError'
+  constructor(
+    readonly reason: IssuerUnavailableReason,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(issuerUnavailableMessages[reason], options?.cause === undefined ? undefined : { cause: options.cause })
+  }
+}
+
+export type AnyAuthError =
+  | MissingCredentialsError
+  | InvalidRequestError
+  | InvalidTokenError
+  | InsufficientScopeError
+  | IssuerUnavailableError

@@ -1,0 +1,48 @@
+import { type FetchIssuerJsonOptions, fetchIssuerJson, IssuerFetchError } from './fetch-issuer-json.ts'
+
+/** What the verifier needs from an issuer: the exact `iss` value and where its keys are. */
+export interface IssuerMetadata {
+  readonly issuer: string
+  readonly jwksUri: string
+}
+
+const withoutTrailingSlash = (value: string) => (value.endsWith('/') ? value.slice(0, -1) : value)
+
+/** The OpenID Connect Discovery 1.0 §4 location for an issuer base URL. */
+export function discoveryUrl(baseUrl: string): string {
+  return `${withoutTrailingSlash(baseUrl)}/.well-known/openid-configuration`
+}
+
+/**
+ * Fetches and checks the discovery document. Its `issuer` must equal the configured base URL, one
+ * trailing slash aside (RFC 8414 §3.3, OIDC Discovery §4.3): anything else is refused rather than
+ * trusted, since it would let the document choose which tokens we accept.
+ */
+export async function discoverIssuer(baseUrl: string, options: FetchIssuerJsonOptions): Promise<IssuerMetadata> {
+  const url = discoveryUrl(baseUrl)
+  const { body } = await fetchIssuerJson(url, options)
+  if (typeof body !== 'object' || body === null) {
+    throw new IssuerFetchError('invalid_response', `${url} is not a JSON object`)
+  }
+  const { issuer, jwks_uri: jwksUri } = body as Record<string, unknown>
+  if (typeof issuer !== 'string' || typeof jwksUri !== 'string') {
+    throw new IssuerFetchError('invalid_response', `${url} lacks "issuer" or "jwks_uri"`)
+  }
+  if (withoutTrailingSlash(issuer) !== withoutTrailingSlash(baseUrl)) {
+    throw new IssuerFetchError(
+      'issuer_mismatch',
+      `discovery document issuer ${JSON.stringify(issuer)} does not match the configured ${JSON.stringify(baseUrl)}`,
+    )
+  }
+  let keysUrl: URL
+  try {
+    keysUrl = new URL(jwksUri)
+  } catch (cause) {
+    throw new IssuerFetchError('invalid_response', `${url} has an invalid "jwks_uri"`, { cause })
+  }
+  // The key location may not downgrade the transport the issuer itself was configured with.
+  if (keysUrl.protocol !== 'https:' && !(keysUrl.protocol === 'http:' && new URL(baseUrl).protocol === 'http:')) {
+    throw new IssuerFetchError('invalid_response', `${url} has a "jwks_uri" that is not https`)
+  }
+  return { issuer, jwksUri: keysUrl.href }
+}

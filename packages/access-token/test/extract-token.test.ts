@@ -1,0 +1,101 @@
+import { describe, expect, test } from 'bun:test'
+import {
+  extractBearerToken,
+  InvalidRequestError,
+  MAX_AUTHORIZATION_LENGTH,
+  MissingCredentialsError,
+} from '../src/index.ts'
+
+const reasonOf = (fn: () => unknown) => {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof InvalidRequestError) return error.reason
+    if (error instanceof MissingCredentialsError) return 'missing'
+    throw error
+  }
+  return 'no error'
+}
+
+describe('extractBearerToken', () => {
+  test('returns the token of a well-formed header', () => {
+    expect(extractBearerToken({ authorization: 'Bearer abc.DEF-_~+/==' })).toBe('abc.DEF-_~+/==')
+  })
+
+  test('matches the scheme case-insensitively (RFC 9110 §11.1)', () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      expect(extractBearerToken({ authorization: `${scheme} tok` })).toBe('tok')
+    }
+  })
+
+  test('tolerates extra spaces between scheme and token and around the value', () => {
+    expect(extractBearerToken({ authorization: '  Bearer    tok  ' })).toBe('tok')
+  })
+
+  test('no header, an empty header or another scheme: missing credentials', () => {
+    expect(reasonOf(() => extractBearerToken({}))).toBe('missing')
+    expect(reasonOf(() => extractBearerToken({ authorization: '' }))).toBe('missing')
+    expect(reasonOf(() => extractBearerToken({ authorization: '   ' }))).toBe('missing')
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Basic dXNlcjpwYXNz' }))).toBe('missing')
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Bearertoken' }))).toBe('missing')
+    expect(reasonOf(() => extractBearerToken({ authorization: 'DPoP tok' }))).toBe('missing')
+  })
+
+  test('an empty token is invalid_request (fetch trims "Bearer " to "Bearer")', () => {
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer' }))).toBe('empty_token')
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer ' }))).toBe('empty_token')
+  })
+
+  test('a token with spaces or characters outside b64token is invalid_request', () => {
+    for (const bad of [
+      'Bearer a b',
+      'Bearer a,b',
+      'Bearer "tok"',
+      'Bearer tok=x',
+      'Bearer ==',
+      'Bearer a\tb',
+      'Bearer tök',
+    ]) {
+      expect(reasonOf(() => extractBearerToken({ authorization: bad }))).toBe('malformed_header')
+    }
+  })
+
+  test('two Authorization headers joined by the runtime are refused', () => {
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer a, Bearer b' }))).toBe('malformed_header')
+  })
+
+  test('an oversized header is refused before parsing', () => {
+    const header = `Bearer ${'a'.repeat(MAX_AUTHORIZATION_LENGTH)}`
+    expect(reasonOf(() => extractBearerToken({ authorization: header }))).toBe('header_too_large')
+  })
+
+  test('a token in the query string is refused (RFC 6750 §2.3 leaks into logs)', () => {
+    expect(reasonOf(() => extractBearerToken({ query: { access_token: 'tok' } }))).toBe('token_in_query')
+    expect(reasonOf(() => extractBearerToken({ query: { access_token: '' } }))).toBe('token_in_query')
+  })
+
+  test('a token in a form body is refused; other bodies are not inspected', () => {
+    const form = 'application/x-www-form-urlencoded; charset=utf-8'
+    expect(reasonOf(() => extractBearerToken({ contentType: form, body: { access_token: 'tok' } }))).toBe(
+      'token_in_body',
+    )
+    expect(reasonOf(() => extractBearerToken({ contentType: 'application/json', body: { access_token: 'x' } }))).toBe(
+      'missing',
+    )
+  })
+
+  test('two methods at once are refused', () => {
+    expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer a', query: { access_token: 'b' } }))).toBe(
+      'multiple_methods',
+    )
+    expect(
+      reasonOf(() =>
+        extractBearerToken({
+          authorization: 'Bearer a',
+          contentType: 'application/x-www-form-urlencoded',
+          body: { access_token: 'b' },
+        }),
+      ),
+    ).toBe('multiple_methods')
+  })
+})
