@@ -1,0 +1,202 @@
+import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '@repo/access-token'
+
+/** Where the verifier gets its trust from: Auth0's fixed layout, or OpenID Connect discovery. */
+export type IssuerSource =
+  | { readonly kind: 'auth0'; readonly domain: string; readonly issuer: string; readonly jwksUri: string }
+  | { readonly kind: 'discovery'; readonly baseUrl: string; readonly discoveryUrl: string }
+
+/** The asymmetric algorithms the verifier supports; HS* and `none` are never configurable. */
+export const ALGORITHMS = SUPPORTED_ALGORITHMS
+export type Algorithm = SupportedAlgorithm
+
+/** The validated, frozen auth configuration. */
+export interface AuthConfig {
+  readonly issuer: IssuerSource
+  readonly audience: string
+  readonly algorithms: readonly Algorithm[]
+  readonly clockToleranceSeconds: number
+  /** RFC 9068 strict profile (`typ: at+jwt`, `client_id`, `jti`, …). */
+  readonly strictProfile: boolean
+  readonly maxTokenAgeSeconds: number | undefined
+  readonly jwks: {
+    readonly timeoutMs: number
+    readonly cooldownMs: number
+    readonly staleIfErrorMs: number
+  }
+}
+
+/** One offending variable: its name, what is wrong, and an example of a good value. */
+export interface ConfigProblem {
+  readonly variable: string
+  readonly problem: string
+  readonly example: string
+}
+
+/** Configuration that cannot be used; `message` is one line naming every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem} (e.g. ${p.variable}=${p.example})`).join('; ')}`,
+    )
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>
+
+export interface LoadedAuthConfig {
+  readonly config: AuthConfig
+  /** Things worth a warning at start-up (an insecure issuer URL, an ignored variable). */
+  readonly warnings: readonly string[]
+}
+
+const read = (env: Environment, name: string) => {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i
+
+/** A collector, so that every problem is reported at once rather than the first one only. */
+class Reader {
+  readonly problems: ConfigProblem[] = []
+  readonly warnings: string[] = []
+  constructor(readonly env: Environment) {}
+
+  fail(variable: string, problem: string, example: string): undefined {
+    this.problems.push({ variable, problem, example })
+    return undefined
+  }
+
+  integer(variable: string, fallback: number, min: number, max: number, example: string): number {
+    const raw = read(this.env, variable)
+    if (raw === undefined) return fallback
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      this.fail(variable, `must be a whole number from ${min} to ${max}`, example)
+      return fallback
+    }
+    return Number(raw)
+  }
+
+  flag(variable: string): boolean {
+    const raw = read(this.env, variable)?.toLowerCase()
+    if (raw === undefined || raw === 'false' || raw === '0') return false
+    if (raw === 'true' || raw === '1') return true
+    this.fail(variable, 'must be true or false', 'true')
+    return false
+  }
+}
+
+function auth0Domain(reader: Reader, raw: string): IssuerSource | undefined {
+  // Accept the forms people paste from the Auth0 dashboard: `tenant.auth0.com`, with https:// or a slash.
+  const domain = raw.replace(/^https:\/\//i, '').replace(/\/$/, '')
+  if (!HOSTNAME.test(domain)) {
+    return reader.fail('AUTH0_DOMAIN', 'must be a host name without path', 'your-tenant.us.auth0.com')
+  }
+  const origin = `https://${domain.toLowerCase()}`
+  return { kind: 'auth0', domain, issuer: `${origin}/`, jwksUri: `${origin}/.well-known/jwks.json` }
+}
+
+function discoverySource(reader: Reader, raw: string): IssuerSource | undefined {
+  const example = 'https://issuer.example.com/'
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return reader.fail('AUTH0_ISSUER_BASE_URL', 'must be an absolute URL', example)
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return reader.fail('AUTH0_ISSUER_BASE_URL', 'must not have a query, fragment or credentials', example)
+  }
+  if (url.protocol === 'http:') {
+    if (!LOOPBACK.test(url.hostname)) {
+      if (!reader.flag('AUTH0_ALLOW_INSECURE_ISSUER')) {
+        return reader.fail(
+          'AUTH0_ISSUER_BASE_URL',
+          'must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER=true',
+          example,
+        )
+      }
+      reader.warnings.push(
+        `AUTH0_ISSUER_BASE_URL uses plain http to ${url.host}: keys and tokens can be tampered with in transit; development only`,
+      )
+    }
+  } else if (url.protocol !== 'https:') {
+    return reader.fail('AUTH0_ISSUER_BASE_URL', 'must be an http(s) URL', example)
+  }
+  // Keep the value as written (apart from a trailing slash): discovery compares it with `issuer`.
+  const baseUrl = raw.replace(/\/+$/, '')
+  return { kind: 'discovery', baseUrl, discoveryUrl: `${baseUrl}/.well-known/openid-configuration` }
+}
+
+function algorithms(reader: Reader): readonly Algorithm[] {
+  const raw = read(reader.env, 'AUTH0_ALGORITHMS')
+  if (raw === undefined) return ['RS256']
+  const list = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+  const unknown = list.filter((item) => !(ALGORITHMS as readonly string[]).includes(item))
+  if (list.length === 0 || unknown.length > 0) {
+    reader.fail('AUTH0_ALGORITHMS', `must list asymmetric algorithms among ${ALGORITHMS.join(', ')}`, 'RS256,PS256')
+    return ['RS256']
+  }
+  return [...new Set(list)] as Algorithm[]
+}
+
+/**
+ * Parses the auth settings of an environment (process variables merged with `.env`). Throws one
+ * `ConfigError` listing every problem; never reads `process.env` itself.
+ */
+export function loadAuthConfig(env: Environment): LoadedAuthConfig {
+  const reader = new Reader(env)
+  const domain = read(env, 'AUTH0_DOMAIN')
+  const baseUrl = read(env, 'AUTH0_ISSUER_BASE_URL')
+  let issuer: IssuerSource | undefined
+  if (domain !== undefined) {
+    issuer = auth0Domain(reader, domain)
+    // DOMAIN wins so that a `.env` naming an Auth0 tenant overrides a default issuer (docker compose).
+    if (baseUrl !== undefined) reader.warnings.push('AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored')
+  } else if (baseUrl !== undefined) {
+    issuer = discoverySource(reader, baseUrl)
+  } else {
+    reader.fail(
+      'AUTH0_DOMAIN',
+      'is required (or AUTH0_ISSUER_BASE_URL for any OpenID issuer)',
+      'your-tenant.us.auth0.com',
+    )
+  }
+
+  const audience = read(env, 'AUTH0_API_AUDIENCE')
+  if (audience === undefined) reader.fail('AUTH0_API_AUDIENCE', 'is required', 'https://api.example.com')
+
+  const config = {
+    algorithms: algorithms(reader),
+    clockToleranceSeconds: reader.integer('AUTH0_CLOCK_TOLERANCE', 5, 0, 300, '5'),
+    strictProfile: reader.flag('AUTH0_STRICT_RFC9068'),
+    maxTokenAgeSeconds:
+      read(env, 'AUTH0_MAX_TOKEN_AGE') === undefined
+        ? undefined
+        : reader.integer('AUTH0_MAX_TOKEN_AGE', 0, 1, 31_536_000, '86400'),
+    jwks: {
+      timeoutMs: reader.integer('AUTH0_JWKS_TIMEOUT_MS', 5000, 100, 60_000, '5000'),
+      cooldownMs: reader.integer('AUTH0_JWKS_COOLDOWN_SECONDS', 30, 1, 3600, '30') * 1000,
+      staleIfErrorMs: reader.integer('AUTH0_JWKS_STALE_IF_ERROR_SECONDS', 3600, 0, 604_800, '3600') * 1000,
+    },
+  }
+
+  if (reader.problems.length > 0 || issuer === undefined || audience === undefined) {
+    throw new ConfigError(reader.problems)
+  }
+  return {
+    config: deepFreeze({ ...config, issuer, audience }),
+    warnings: reader.warnings,
+  }
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) deepFreeze(child)
+  return Object.freeze(value)
+}

@@ -1,0 +1,135 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, loadAuthConfig } from '../src/index.ts'
+
+const base = { AUTH0_DOMAIN: 'tenant.us.auth0.com', AUTH0_API_AUDIENCE: 'https://api.example.com' }
+
+function messageOf(env: Record<string, string>): string {
+  try {
+    loadAuthConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message
+    throw error
+  }
+  return 'no error'
+}
+
+describe('loadAuthConfig', () => {
+  test('AUTH0_DOMAIN gives Auth0 issuer and JWKS URI, with defaults', () => {
+    const { config, warnings } = loadAuthConfig(base)
+    expect(config).toEqual({
+      issuer: {
+        kind: 'auth0',
+        domain: 'tenant.us.auth0.com',
+        issuer: 'https://tenant.us.auth0.com/',
+        jwksUri: 'https://tenant.us.auth0.com/.well-known/jwks.json',
+      },
+      audience: 'https://api.example.com',
+      algorithms: ['RS256'],
+      clockToleranceSeconds: 5,
+      strictProfile: false,
+      maxTokenAgeSeconds: undefined,
+      jwks: { timeoutMs: 5000, cooldownMs: 30_000, staleIfErrorMs: 3_600_000 },
+    })
+    expect(warnings).toEqual([])
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.jwks)).toBe(true)
+  })
+
+  test('accepts the domain pasted with https:// and a trailing slash', () => {
+    const { config } = loadAuthConfig({ ...base, AUTH0_DOMAIN: 'https://Tenant.eu.auth0.com/' })
+    expect(config.issuer).toMatchObject({ issuer: 'https://tenant.eu.auth0.com/' })
+  })
+
+  test('with nothing set, names AUTH0_DOMAIN and AUTH0_API_AUDIENCE on one line, with examples', () => {
+    const message = messageOf({})
+    expect(message).toBe(
+      'Invalid configuration: AUTH0_DOMAIN is required (or AUTH0_ISSUER_BASE_URL for any OpenID issuer) (e.g. AUTH0_DOMAIN=your-tenant.us.auth0.com); AUTH0_API_AUDIENCE is required (e.g. AUTH0_API_AUDIENCE=https://api.example.com)',
+    )
+    expect(message).not.toContain('\n')
+  })
+
+  test('blank values count as missing', () => {
+    expect(messageOf({ AUTH0_DOMAIN: '  ', AUTH0_API_AUDIENCE: '' })).toContain('AUTH0_DOMAIN is required')
+  })
+
+  test('reports every malformed value at once', () => {
+    const message = messageOf({
+      AUTH0_DOMAIN: 'not a domain/x',
+      AUTH0_API_AUDIENCE: 'https://api',
+      AUTH0_ALGORITHMS: 'RS256,HS256',
+      AUTH0_CLOCK_TOLERANCE: '-3',
+      AUTH0_JWKS_TIMEOUT_MS: 'soon',
+      AUTH0_STRICT_RFC9068: 'maybe',
+    })
+    expect(message).toBe(
+      'Invalid configuration: AUTH0_DOMAIN must be a host name without path (e.g. AUTH0_DOMAIN=your-tenant.us.auth0.com); ' +
+        'AUTH0_ALGORITHMS must list asymmetric algorithms among RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA (e.g. AUTH0_ALGORITHMS=RS256,PS256); ' +
+        'AUTH0_CLOCK_TOLERANCE must be a whole number from 0 to 300 (e.g. AUTH0_CLOCK_TOLERANCE=5); ' +
+        'AUTH0_STRICT_RFC9068 must be true or false (e.g. AUTH0_STRICT_RFC9068=true); ' +
+        'AUTH0_JWKS_TIMEOUT_MS must be a whole number from 100 to 60000 (e.g. AUTH0_JWKS_TIMEOUT_MS=5000)',
+    )
+  })
+
+  test('AUTH0_ISSUER_BASE_URL uses discovery and keeps the URL as written', () => {
+    const { config } = loadAuthConfig({
+      AUTH0_ISSUER_BASE_URL: 'https://id.example.com/realms/x/',
+      AUTH0_API_AUDIENCE: 'a',
+    })
+    expect(config.issuer).toEqual({
+      kind: 'discovery',
+      baseUrl: 'https://id.example.com/realms/x',
+      discoveryUrl: 'https://id.example.com/realms/x/.well-known/openid-configuration',
+    })
+  })
+
+  test('plain http is accepted for loopback hosts only, unless opted in with a warning', () => {
+    for (const url of ['http://localhost:9000', 'http://127.0.0.1:9000', 'http://[::1]:9000']) {
+      expect(loadAuthConfig({ AUTH0_ISSUER_BASE_URL: url, AUTH0_API_AUDIENCE: 'a' }).warnings).toEqual([])
+    }
+    expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'http://issuer:9000', AUTH0_API_AUDIENCE: 'a' })).toContain(
+      'AUTH0_ISSUER_BASE_URL must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER=true',
+    )
+    const { warnings } = loadAuthConfig({
+      AUTH0_ISSUER_BASE_URL: 'http://issuer:9000',
+      AUTH0_ALLOW_INSECURE_ISSUER: 'true',
+      AUTH0_API_AUDIENCE: 'a',
+    })
+    expect(warnings).toEqual([
+      'AUTH0_ISSUER_BASE_URL uses plain http to issuer:9000: keys and tokens can be tampered with in transit; development only',
+    ])
+  })
+
+  test('refuses non-URLs and URLs with a query or credentials', () => {
+    expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'issuer', AUTH0_API_AUDIENCE: 'a' })).toContain('must be an absolute URL')
+    expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'https://u:p@x.example', AUTH0_API_AUDIENCE: 'a' })).toContain(
+      'must not have a query',
+    )
+    expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'ftp://x.example', AUTH0_API_AUDIENCE: 'a' })).toContain('http(s)')
+  })
+
+  test('AUTH0_DOMAIN wins over AUTH0_ISSUER_BASE_URL, with a warning', () => {
+    const { config, warnings } = loadAuthConfig({ ...base, AUTH0_ISSUER_BASE_URL: 'http://localhost:9000' })
+    expect(config.issuer.kind).toBe('auth0')
+    expect(warnings).toEqual(['AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored'])
+  })
+
+  test('optional settings', () => {
+    const { config } = loadAuthConfig({
+      ...base,
+      AUTH0_ALGORITHMS: 'RS256, PS256,ES256,EdDSA,RS256',
+      AUTH0_CLOCK_TOLERANCE: '0',
+      AUTH0_STRICT_RFC9068: 'true',
+      AUTH0_MAX_TOKEN_AGE: '86400',
+      AUTH0_JWKS_TIMEOUT_MS: '2000',
+      AUTH0_JWKS_COOLDOWN_SECONDS: '10',
+      AUTH0_JWKS_STALE_IF_ERROR_SECONDS: '0',
+    })
+    expect(config).toMatchObject({
+      algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockToleranceSeconds: 0,
+      strictProfile: true,
+      maxTokenAgeSeconds: 86400,
+      jwks: { timeoutMs: 2000, cooldownMs: 10_000, staleIfErrorMs: 0 },
+    })
+  })
+})
