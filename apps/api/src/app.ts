@@ -1,0 +1,49 @@
+import type { AccessTokenVerifier } from '@repo/access-token'
+import { createAuthPlugin } from '@repo/elysia-auth'
+import { Elysia } from 'elysia'
+import type { Logger } from './logger.ts'
+import { createDocsRoutes } from './routes/docs.ts'
+import { createHealthRoutes, type Readiness } from './routes/health.ts'
+import { createMessageRoutes } from './routes/messages.ts'
+
+export interface AppDependencies {
+  readonly verifier: AccessTokenVerifier
+  readonly keySet: Readiness
+  readonly logger: Logger
+}
+
+const json = (status: number, error: string, description: string) =>
+  Response.json({ error, error_description: description }, { status })
+
+/** Builds the API without listening: the server, the tests and the benchmarks all use this. */
+export function createApp({ verifier, keySet, logger }: AppDependencies) {
+  const auth = createAuthPlugin({ verifier })
+  return (
+    new Elysia({ name: 'api' })
+      .use(auth)
+      // Every error that is not an auth error ends here: no library message ever reaches a client.
+      .onError(function respondToOtherErrors({ code, error }) {
+        switch (code) {
+          case 'NOT_FOUND':
+            return json(404, 'not_found', 'No such route')
+          case 'VALIDATION':
+          case 'PARSE':
+          case 'INVALID_COOKIE_SIGNATURE':
+          case 'INVALID_FILE_TYPE':
+            return json(400, 'invalid_request', 'The request is malformed')
+          default:
+            logger.error('unhandled_error', {
+              code: String(code),
+              name: error instanceof Error ? error.name : typeof error,
+              message: error instanceof Error ? error.message : undefined,
+            })
+            return json(500, 'server_error', 'Internal server error')
+        }
+      })
+      .use(createHealthRoutes(keySet))
+      .use(createDocsRoutes())
+      .use(createMessageRoutes(auth))
+  )
+}
+
+export type App = ReturnType<typeof createApp>

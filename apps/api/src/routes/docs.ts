@@ -1,0 +1,35 @@
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+// Served from the image itself so that /docs works offline (the plugin defaults to a CDN).
+import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+
+const ASSETS = '/docs/assets'
+
+/** Swagger UI at /docs, the OpenAPI document at /openapi.json, with the bearer scheme for "Authorize". */
+export function createDocsRoutes() {
+  return new Elysia({ name: 'routes/docs' })
+    .get(`${ASSETS}/swagger-ui-bundle.js`, () => new Response(Bun.file(swaggerBundle)), { detail: { hide: true } })
+    .get(`${ASSETS}/swagger-ui.css`, () => new Response(Bun.file(swaggerCss)), { detail: { hide: true } })
+    .use(
+      openapi({
+        path: '/docs',
+        specPath: '/openapi.json',
+        provider: 'swagger-ui',
+        swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: false },
+        documentation: {
+          info: {
+            title: 'Auth0-protected API',
+            version: '1.0.0',
+            description:
+              'Routes protected by OAuth 2.0 access tokens (JWT, RFC 9068) from Auth0 or any OpenID Connect issuer.',
+          },
+          components: {
+            securitySchemes: {
+              bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            },
+          },
+        },
+      }),
+    )
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { type IssuerStub, startIssuerStub } from '@repo/testing'
+import { audience, createTestApi, request } from './helpers.ts'
+
+let issuer: IssuerStub
+let api: ReturnType<typeof createTestApi>
+
+beforeAll(async () => {
+  issuer = await startIssuerStub({ audience })
+  api = createTestApi(issuer)
+})
+afterAll(() => issuer.close())
+
+describe('OpenAPI', () => {
+  test('/openapi.json declares the bearer scheme and requires it on the protected routes only', async () => {
+    const { status, body } = await request(api.app, '/openapi.json')
+    expect(status).toBe(200)
+    const doc = body as {
+      openapi: string
+      components: { securitySchemes: Record<string, unknown> }
+      paths: Record<string, { get: { security?: unknown; responses: Record<string, unknown> } }>
+    }
+    expect(doc.openapi).toStartWith('3.')
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    expect(doc.paths['/api/private']?.get.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.paths['/api/private-scoped']?.get.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.paths['/api/public']?.get.security).toBeUndefined()
+    expect(Object.keys(doc.paths['/api/private-scoped']?.get.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '401', '403']),
+    )
+    expect(Object.keys(doc.paths)).not.toContain('/docs/assets/swagger-ui-bundle.js')
+  })
+
+  test('/docs serves Swagger UI with its assets from this server (works offline)', async () => {
+    const page = await request(api.app, '/docs')
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('SwaggerUIBundle')
+    expect(page.text).not.toContain('unpkg.com')
+    expect(page.text).toContain('"url":"openapi.json"') // relative to /docs, so /openapi.json
+    const bundle = await request(api.app, '/docs/assets/swagger-ui-bundle.js')
+    expect(bundle.status).toBe(200)
+    expect(bundle.text.length).toBeGreaterThan(100_000)
+    expect((await request(api.app, '/docs/assets/swagger-ui.css')).status).toBe(200)
+  })
+})

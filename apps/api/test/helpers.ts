@@ -1,0 +1,48 @@
+import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
+import type { IssuerStub } from '@repo/testing'
+import { createApp } from '../src/app.ts'
+import { createAuthRuntime } from '../src/auth.ts'
+import { type Logger, silentLogger } from '../src/logger.ts'
+
+export const audience = 'https://api.example.test'
+
+/** The production wiring (config → runtime → app) pointed at a local issuer stub. */
+export function createTestApi(
+  issuer: IssuerStub,
+  options: { env?: Record<string, string>; now?: () => number; logger?: Logger } = {},
+) {
+  const { config }: { config: AuthConfig } = loadAuthConfig({
+    AUTH0_ISSUER_BASE_URL: issuer.baseUrl,
+    AUTH0_API_AUDIENCE: audience,
+    AUTH0_JWKS_TIMEOUT_MS: '300',
+    ...options.env,
+  })
+  const logger = options.logger ?? silentLogger
+  const runtime = createAuthRuntime(config, { logger, ...(options.now === undefined ? {} : { now: options.now }) })
+  const app = createApp({ ...runtime, logger })
+  return { app, runtime }
+}
+
+export async function request(
+  app: { handle(request: Request): Promise<Response> },
+  path: string,
+  init: RequestInit & { token?: string } = {},
+) {
+  const headers = new Headers(init.headers)
+  if (init.token !== undefined) headers.set('authorization', `Bearer ${init.token}`)
+  const response = await app.handle(new Request(`http://localhost${path}`, { ...init, headers }))
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = text
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    challenge: response.headers.get('www-authenticate'),
+    body,
+    text,
+  }
+}
