@@ -24,6 +24,7 @@ function setup(options: Partial<RemoteKeySetOptions> = {}) {
   const keys = createRemoteKeySet({
     source: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
     timeoutMs: 300,
+    autoRefresh: false,
     now: () => clock,
     onEvent: (event) => events.push(event),
     ...options,
@@ -197,6 +198,37 @@ describe('createRemoteKeySet: outages', () => {
     expect(await outcome(verifier.verify(token))).toBe('503:http_status')
     expect(await outcome(verifier.verify(token))).toBe('503:http_status')
     expect(issuer.jwksRequests).toBe(2)
+  })
+})
+
+describe('createRemoteKeySet: refresh timer', () => {
+  test('after a failure at start, retries on its own once the backoff allows, with no request', async () => {
+    issuer.mode = 'http_500'
+    const keys = createRemoteKeySet({
+      source: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+      timeoutMs: 300,
+      onEvent: (event) => events.push(event),
+    })
+    try {
+      expect((await keys.refresh()).ready).toBe(false)
+      issuer.mode = 'ok'
+      await Bun.sleep(1_300) // the first backoff is one second
+      expect(keys.health()).toMatchObject({ ready: true, state: 'fresh' })
+      expect(issuer.jwksRequests).toBe(2)
+    } finally {
+      keys.stop()
+    }
+  })
+
+  test('without the timer, nothing is fetched until asked', async () => {
+    issuer.mode = 'http_500'
+    const { keys } = setup()
+    await keys.refresh()
+    issuer.mode = 'ok'
+    clock += 5_000
+    await Bun.sleep(50)
+    expect(keys.health().ready).toBe(false)
+    expect(issuer.jwksRequests).toBe(1)
   })
 })
 

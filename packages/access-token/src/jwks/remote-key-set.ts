@@ -51,6 +51,13 @@ export interface RemoteKeySetOptions {
    * @default 30000
    */
   readonly maxBackoffMs?: number
+  /**
+   * Refresh on a timer too: when the keys go stale, and after a failure once the backoff allows. Without
+   * it an idle process would only notice an outage or a recovery on the next token, and a readiness probe
+   * that keeps traffic away would never see the keys arrive.
+   * @default true
+   */
+  readonly autoRefresh?: boolean
   readonly fetch?: typeof fetch
   /** The clock, in milliseconds. */
   readonly now?: () => number
@@ -74,6 +81,8 @@ export interface RemoteKeySet {
   /** Loads the key set now (start-up warm-up); never throws. */
   refresh(): Promise<KeySetHealth>
   health(): KeySetHealth
+  /** Cancels the refresh timer (shutdown, tests). */
+  stop(): void
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>
@@ -129,6 +138,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const fetchImpl = options.fetch ?? fetch
   const now = options.now ?? Date.now
   const emit = options.onEvent ?? (() => {})
+  const autoRefresh = options.autoRefresh ?? true
   const source = options.source
   const fetchOptions = { fetch: fetchImpl, timeoutMs, maxBytes: MAX_DOCUMENT_BYTES }
 
@@ -139,6 +149,15 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let failures = 0
   let nextAttemptAt = 0
   let lastFailure: IssuerUnavailableReason | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  function scheduleRefresh(at: number): void {
+    if (!autoRefresh) return
+    clearTimeout(timer)
+    timer = setTimeout(() => load().catch(() => {}), Math.max(0, at - now()))
+    // Never keeps the process alive on its own.
+    timer.unref?.()
+  }
 
   const sourceUrl = () => metadata?.jwksUri ?? ('discoveryBaseUrl' in source ? source.discoveryBaseUrl : '')
 
@@ -194,6 +213,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
           failures = 0
           nextAttemptAt = 0
           lastFailure = undefined
+          scheduleRefresh(next.freshUntil)
           return next
         },
         (error: unknown) => {
@@ -201,6 +221,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
           nextAttemptAt = now() + Math.min(maxBackoffMs, INITIAL_BACKOFF_MS * 2 ** (failures - 1))
           const reason = error instanceof IssuerFetchError ? error.reason : 'network'
           lastFailure = reason
+          scheduleRefresh(nextAttemptAt)
           emit({
             type: 'jwks_fetch_failed',
             url: sourceUrl(),
@@ -268,5 +289,6 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     getKey,
     refresh: () => load().then(health, health),
     health,
+    stop: () => clearTimeout(timer),
   }
 }
