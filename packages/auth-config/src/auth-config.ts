@@ -99,6 +99,15 @@ function auth0Domain(reader: Reader, raw: string): IssuerSource | undefined {
   return { kind: 'auth0', domain, issuer: `${origin}/`, jwksUri: `${origin}/.well-known/jwks.json` }
 }
 
+/** AUTH0_ALLOW_INSECURE_ISSUER: `true`, or the host[:port] list that may be reached over plain http. */
+function insecureIssuerAllowed(reader: Reader, url: URL): boolean {
+  const raw = read(reader.env, 'AUTH0_ALLOW_INSECURE_ISSUER')
+  if (raw === undefined || raw.toLowerCase() === 'false') return false
+  if (raw.toLowerCase() === 'true') return true
+  const hosts = raw.split(',').map((host) => host.trim().toLowerCase())
+  return hosts.includes(url.host.toLowerCase()) || hosts.includes(url.hostname.toLowerCase())
+}
+
 function discoverySource(reader: Reader, raw: string): IssuerSource | undefined {
   const example = 'https://issuer.example.com/'
   let url: URL
@@ -112,10 +121,10 @@ function discoverySource(reader: Reader, raw: string): IssuerSource | undefined 
   }
   if (url.protocol === 'http:') {
     if (!LOOPBACK.test(url.hostname)) {
-      if (!reader.flag('AUTH0_ALLOW_INSECURE_ISSUER')) {
+      if (!insecureIssuerAllowed(reader, url)) {
         return reader.fail(
           'AUTH0_ISSUER_BASE_URL',
-          'must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER=true',
+          `must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER names it (${url.host})`,
           example,
         )
       }

@@ -87,8 +87,18 @@ describe('loadAuthConfig', () => {
       expect(loadAuthConfig({ AUTH0_ISSUER_BASE_URL: url, AUTH0_API_AUDIENCE: 'a' }).warnings).toEqual([])
     }
     expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'http://issuer:9000', AUTH0_API_AUDIENCE: 'a' })).toContain(
-      'AUTH0_ISSUER_BASE_URL must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER=true',
+      'AUTH0_ISSUER_BASE_URL must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER names it (issuer:9000)',
     )
+    // Naming a host allows that host only.
+    const named = { AUTH0_ISSUER_BASE_URL: 'http://issuer:9000', AUTH0_API_AUDIENCE: 'a' }
+    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'issuer:9000' }).config.issuer.kind).toBe(
+      'discovery',
+    )
+    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'other, issuer' }).config.issuer.kind).toBe(
+      'discovery',
+    )
+    expect(messageOf({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'issuer:9001' })).toContain('must use https')
+    expect(messageOf({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'false' })).toContain('must use https')
     const { warnings } = loadAuthConfig({
       AUTH0_ISSUER_BASE_URL: 'http://issuer:9000',
       AUTH0_ALLOW_INSECURE_ISSUER: 'true',
