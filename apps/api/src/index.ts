@@ -59,6 +59,7 @@ void runtime.keySet.refresh().then((health) => logger.info('readiness', { ready:
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     logger.info('server_stopping', { signal })
+    runtime.keySet.stop()
     void app.stop(false).finally(() => process.exit(0))
   })
 }

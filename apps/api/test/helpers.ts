@@ -1,14 +1,13 @@
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
-import type { IssuerStub } from '@repo/testing'
 import { createApp } from '../src/app.ts'
 import { createAuthRuntime } from '../src/auth.ts'
 import { type Logger, silentLogger } from '../src/logger.ts'
 
 export const audience = 'https://api.example.test'
 
-/** The production wiring (config → runtime → app) pointed at a local issuer stub. */
+/** The production wiring (config → runtime → app) pointed at a local issuer (stub or real). */
 export function createTestApi(
-  issuer: IssuerStub,
+  issuer: { baseUrl: string },
   options: { env?: Record<string, string>; now?: () => number; logger?: Logger } = {},
 ) {
   const { config }: { config: AuthConfig } = loadAuthConfig({

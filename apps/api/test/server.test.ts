@@ -3,42 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
-import { spawn } from 'bun'
 import { audience } from './helpers.ts'
+import { spawnLogged } from './processes.ts'
 
 // The real entry point, as `bun run start` runs it, from a directory with no .env in reach.
 const entry = join(import.meta.dir, '..', 'src', 'index.ts')
 const outside = mkdtempSync(join(tmpdir(), 'api-server-'))
 afterAll(() => rmSync(outside, { recursive: true, force: true }))
 
-/** A server process whose stdout is read to the end in the background (closing it would kill the child). */
 function start(env: Record<string, string>) {
-  const proc = spawn(['bun', '--no-env-file', entry], {
-    cwd: outside,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  let output = ''
-  const done = (async () => {
-    const decoder = new TextDecoder()
-    for await (const chunk of proc.stdout) output += decoder.decode(chunk)
-  })()
-  return {
-    proc,
-    output: () => output,
-    /** Waits for a JSON log line with this event. */
-    async waitForLog(event: string): Promise<Record<string, unknown>> {
-      for (let i = 0; i < 200; i += 1) {
-        const line = output.split('\n').find((l) => l.includes(`"event":"${event}"`))
-        if (line !== undefined) return JSON.parse(line) as Record<string, unknown>
-        if (proc.exitCode !== null) break
-        await Bun.sleep(25)
-      }
-      await done.catch(() => {})
-      throw new Error(`no ${event} log line; got: ${output}`)
-    },
-  }
+  return spawnLogged(['bun', '--no-env-file', entry], { cwd: outside, env })
 }
 
 describe('the server process', () => {
