@@ -1,0 +1,41 @@
+# Two images from one file: `--target api` (the default, last stage) and `--target issuer` (development only).
+# docker compose builds both. No `# syntax=` line, heredocs, digests or ARG-named base images, so that it builds
+# on any Docker host (and with ../shared/container/prepare's local base images). Keep the tag = packageManager.
+
+# 1. Keep only what the two apps need (turbo prune reads the text lockfile bun.lock).
+FROM oven/bun:1.4.5 AS prune
+WORKDIR /repo
+COPY . .
+RUN bunx turbo@2.11.11 prune api issuer --docker --out-dir /pruned
+
+# 2. Install from the manifests alone (cached until a package.json or bun.lock changes), then the sources.
+FROM oven/bun:1.4.5 AS build
+WORKDIR /repo
+COPY --from=prune /pruned/json/ ./
+RUN bun install --frozen-lockfile
+COPY --from=prune /pruned/full/ ./
+# The routes' tests guard the build: a broken image is not produced.
+RUN bun test apps/api/test/messages.test.ts apps/api/test/docs.test.ts packages/access-token packages/auth-config packages/elysia-auth
+# --compile without --minify: minification breaks Elysia's request handling (see pitfalls).
+RUN cd apps/api && bun run build && cd ../issuer && bun run build
+# A writable home for the issuer's generated signing key, owned by the distroless `nonroot` user.
+RUN mkdir -p /issuer-data && chown 65532:65532 /issuer-data
+
+# 3. The development issuer: an OpenID Provider for local use only.
+FROM gcr.io/distroless/base-debian12:nonroot AS issuer
+COPY --from=build /repo/apps/issuer/dist/issuer /app/issuer
+COPY --from=build --chown=65532:65532 /issuer-data /data
+ENV ISSUER_PORT=9000 ISSUER_SIGNING_KEY_FILE=/data/signing-key.json
+USER nonroot
+EXPOSE 9000
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["/app/issuer", "--healthcheck"]
+ENTRYPOINT ["/app/issuer"]
+
+# 4. The API: one self-contained binary on distroless (glibc, CA certificates), non-root, no shell.
+FROM gcr.io/distroless/base-debian12:nonroot AS api
+COPY --from=build /repo/apps/api/dist/api /app/api
+ENV PORT=8000 HOST=0.0.0.0 NODE_ENV=production
+USER nonroot
+EXPOSE 8000
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["/app/api", "--healthcheck"]
+ENTRYPOINT ["/app/api"]
