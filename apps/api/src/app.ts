@@ -2,6 +2,7 @@ import type { AccessTokenVerifier } from '@repo/access-token'
 import { createAuthPlugin } from '@repo/elysia-auth'
 import { Elysia } from 'elysia'
 import type { Logger } from './logger.ts'
+import { createAuthorizationExampleRoutes } from './routes/authorization-examples.ts'
 import { createDocsRoutes } from './routes/docs.ts'
 import { createHealthRoutes, type Readiness } from './routes/health.ts'
 import { createMessageRoutes } from './routes/messages.ts'
@@ -43,6 +44,7 @@ export function createApp({ verifier, keySet, logger }: AppDependencies) {
       .use(createHealthRoutes(keySet))
       .use(createDocsRoutes())
       .use(createMessageRoutes(auth))
+      .use(createAuthorizationExampleRoutes(auth))
   )
 }
 
