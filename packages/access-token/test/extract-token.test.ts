@@ -64,9 +64,18 @@ describe('extractBearerToken', () => {
     expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer a, Bearer b' }))).toBe('malformed_header')
   })
 
-  test('an oversized header is refused before parsing', () => {
+  test('an oversized header is refused before parsing, whatever it holds', () => {
     const header = `Bearer ${'a'.repeat(MAX_AUTHORIZATION_LENGTH)}`
     expect(reasonOf(() => extractBearerToken({ authorization: header }))).toBe('header_too_large')
+    const blank = '\v\f'.repeat(MAX_AUTHORIZATION_LENGTH)
+    expect(reasonOf(() => extractBearerToken({ authorization: blank }))).toBe('header_too_large')
+  })
+
+  test('only spaces and tabs count as whitespace (RFC 9110 §5.6.3)', () => {
+    expect(extractBearerToken({ authorization: '\tBearer tok\t' })).toBe('tok')
+    for (const odd of ['Bearer \vtok', 'Bearer \u00a0tok', '\u00a0Bearer tok', 'Bearer tok\f', 'Bearer\ttok']) {
+      expect(reasonOf(() => extractBearerToken({ authorization: odd }))).not.toBe('no error')
+    }
   })
 
   test('a token in the query string is refused (RFC 6750 §2.3 leaks into logs)', () => {

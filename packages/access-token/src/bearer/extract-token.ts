@@ -31,16 +31,18 @@ function isFormEncoded(contentType: string | null | undefined): boolean {
   return typeof contentType === 'string' && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')
 }
 
+// RFC 9110 §5.6.3: optional whitespace is spaces and tabs only (String#trim would also eat \v, \f, NBSP).
+const trimOws = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '')
+
 /** Splits `Bearer <token>`; returns undefined when another scheme is used. */
 function parseAuthorization(header: string): string | undefined {
-  if (header.length > MAX_AUTHORIZATION_LENGTH) throw new InvalidRequestError('header_too_large')
-  const value = header.trim()
+  const value = trimOws(header)
   const space = value.indexOf(' ')
   const scheme = space === -1 ? value : value.slice(0, space)
   // RFC 9110 §11.1: the scheme is case-insensitive. Another scheme is "no bearer credentials".
   if (!SCHEME.test(scheme)) return undefined
-  // `fetch` clients trim "Bearer " to "Bearer": an empty token either way.
-  const token = space === -1 ? '' : value.slice(space + 1).trimStart()
+  // `fetch` clients trim "Bearer " to "Bearer": an empty token either way. RFC 6750 §2.1: 1*SP.
+  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '')
   if (token === '') throw new InvalidRequestError('empty_token')
   if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
   return token
@@ -55,7 +57,11 @@ export function extractBearerToken(request: BearerRequest): string {
   const header = request.authorization
   const inQuery = hasAccessTokenField(request.query)
   const inBody = isFormEncoded(request.contentType) && hasAccessTokenField(request.body)
-  const inHeader = typeof header === 'string' && header.trim() !== ''
+  // Bounded before any other work on it.
+  if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {
+    throw new InvalidRequestError('header_too_large')
+  }
+  const inHeader = typeof header === 'string' && trimOws(header) !== ''
 
   if (Number(inHeader) + Number(inQuery) + Number(inBody) > 1) throw new InvalidRequestError('multiple_methods')
   if (inQuery) throw new InvalidRequestError('token_in_query')
