@@ -104,7 +104,14 @@ describe('configuration errors', () => {
       expect(response.status).toBe(503)
       expect(await response.json()).toMatchObject({ status: 'not_ready', reason: 'not_loaded: network' })
       expect((await fetch(`${line.url}/healthz`)).status).toBe(200)
-      const privateResponse = await fetch(`${line.url}/api/private`, { headers: { authorization: 'Bearer a.b.c' } })
+      // A well-formed token needs the keys to be judged: 503. A broken one does not: 401, outage or not.
+      const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1', typ: 'JWT' })).toString('base64url')
+      const wellFormed = `${header}.${Buffer.from('{}').toString('base64url')}.AAAA`
+      const broken = await fetch(`${line.url}/api/private`, { headers: { authorization: 'Bearer a.b.c' } })
+      expect(broken.status).toBe(401)
+      const privateResponse = await fetch(`${line.url}/api/private`, {
+        headers: { authorization: `Bearer ${wellFormed}` },
+      })
       expect(privateResponse.status).toBe(503)
       expect(privateResponse.headers.get('retry-after')).not.toBeNull()
     } finally {

@@ -179,6 +179,80 @@ describe('createAccessTokenVerifier: refused tokens', () => {
     ]
     for (const token of cases) expect(await reasonOf(token)).not.toBe('accepted')
   })
+
+  test('a payload segment over 16 KiB, even when the issuer signed it', async () => {
+    // 11,500 filler characters make a payload segment of about 15.6 KiB, 12,500 about 17 KiB.
+    const under = await issuer.mint({ filler: 'x'.repeat(11_500) })
+    const over = await issuer.mint({ filler: 'x'.repeat(12_500) })
+    expect((under.split('.')[1] as string).length).toBeLessThanOrEqual(16 * 1024)
+    expect((over.split('.')[1] as string).length).toBeGreaterThan(16 * 1024)
+    expect(await reasonOf(under)).toBe('accepted')
+    expect(await reasonOf(over)).toBe('malformed')
+  })
+
+  test('a signature spelled with non-zero spare bits in its last character', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const token = await issuer.mint()
+    const [h, p, s] = token.split('.') as [string, string, string]
+    // An RS256 signature is 256 bytes: 342 characters, the last one carrying 2 data bits and 4 spare bits.
+    expect(s.length % 4).toBe(2)
+    const last = alphabet.indexOf(s.at(-1) as string)
+    const respelled = `${s.slice(0, -1)}${alphabet[last + 1]}`
+    // The same bytes once decoded: only the text differs.
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(s, 'base64url'))
+    expect(await reasonOf(token)).toBe('accepted')
+    expect(await reasonOf(`${h}.${p}.${respelled}`)).toBe('malformed')
+  })
+})
+
+describe('createAccessTokenVerifier: before the keys', () => {
+  test('a broken or wrongly typed token is a 401 even while the issuer is unreachable', async () => {
+    const down = createAccessTokenVerifier({
+      keys: createRemoteKeySet({
+        source: { issuer: issuer.issuer, jwksUri: 'http://127.0.0.1:9/jwks' },
+        autoRefresh: false,
+      }),
+      audience,
+    })
+    const valid = await issuer.mint()
+    await expect(down.verify(valid)).rejects.toMatchObject({ status: 503 })
+    await expect(down.verify('a.b.c')).rejects.toMatchObject({ status: 401, reason: 'malformed' })
+    await expect(down.verify(await issuer.mint({}, { header: { typ: 'dpop+jwt' } }))).rejects.toMatchObject({
+      status: 401,
+      reason: 'type',
+    })
+    const es = await generateTestKey('ES256')
+    await expect(down.verify(await signToken(es, { iss: issuer.issuer }))).rejects.toMatchObject({
+      status: 401,
+      reason: 'algorithm',
+    })
+  })
+})
+
+describe('createAccessTokenVerifier: a token without kid', () => {
+  test('is verified against each key of its type when the set holds several', async () => {
+    const second = await issuer.rotate()
+    try {
+      // Signed by the newer key, so the first candidate fails its signature and the second is tried.
+      const token = await issuer.mint({}, { header: { kid: null } })
+      const keys = createRemoteKeySet({
+        source: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+        autoRefresh: false,
+      })
+      const v = createAccessTokenVerifier({ keys, audience })
+      await expect(v.verify(token)).resolves.toBeDefined()
+      await expect(v.verify(await issuer.mint({ exp: now() - 60 }, { header: { kid: null } }))).rejects.toMatchObject({
+        reason: 'expired',
+      })
+      const stranger = await generateTestKey('RS256')
+      await expect(v.verify(await issuer.mint({}, { key: stranger, header: { kid: null } }))).rejects.toMatchObject({
+        reason: 'signature',
+      })
+    } finally {
+      issuer.keys = issuer.keys.filter((key) => key !== second)
+      issuer.signingKey = issuer.keys[0] ?? issuer.signingKey
+    }
+  })
 })
 
 describe('createAccessTokenVerifier: options', () => {

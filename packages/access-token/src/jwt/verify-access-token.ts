@@ -1,4 +1,11 @@
-import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import {
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from 'jose'
 import { AuthError, InvalidTokenError, type InvalidTokenReason } from '../errors.ts'
 import { parseStringList } from './scopes.ts'
 
@@ -67,23 +74,51 @@ export interface AccessTokenVerifier {
   verify(token: string): Promise<AccessTokenPrincipal>
 }
 
-// Bounds for the compact serialisation before any decoding: a JOSE header is a few hundred bytes.
+// Bounds for the compact serialisation before any decoding: a JOSE header is a few hundred bytes, and
+// claims larger than 16 KiB are not an access token. `extractBearerToken` already caps the whole
+// Authorization header at 12 KiB, so over HTTP the payload bound is never the one that bites; it keeps
+// `verify` bounded for any other caller (a 50 MiB payload costs about half a second of hashing before
+// the signature fails) and caps how deep the claims can nest (about 6,000 levels, far below the 30,000 to
+// 50,000 where a recursive JSON.stringify or structuredClone of them overflows the stack).
 const MAX_HEADER_SEGMENT = 2048
+const MAX_PAYLOAD_SEGMENT = 16 * 1024
 const BASE64URL = /^[A-Za-z0-9_-]*$/
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing. Auth0 sends `JWT`; some issuers send none.
 const RFC9068_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 const COMPATIBLE_TYPES = new Set([...RFC9068_TYPES, 'jwt', 'application/jwt'])
 
+/**
+ * RFC 4648 §3.5: the bits the last character carries beyond the data must be zero. Decoders ignore them,
+ * so without this one RS256 signature has 16 spellings and a token's text is not unique, which defeats
+ * anything keyed on it (a replay or revocation list, a cache).
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const tail = segment.length % 4
+  // A whole group has no spare bits; a lone last character encodes no byte at all (invalid base64).
+  if (tail === 0) return true
+  if (tail === 1) return false
+  const last = BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1))
+  // Two characters carry one byte (4 spare bits); three carry two bytes (2 spare bits).
+  return last % (tail === 2 ? 16 : 4) === 0
+}
+
 function checkCompactShape(token: string): void {
   const segments = token.split('.')
   if (segments.length !== 3) throw new InvalidTokenError('malformed')
   const [header, payload, signature] = segments as [string, string, string]
-  if (header.length === 0 || header.length > MAX_HEADER_SEGMENT || payload.length === 0 || signature.length === 0) {
+  if (
+    header.length === 0 ||
+    header.length > MAX_HEADER_SEGMENT ||
+    payload.length === 0 ||
+    payload.length > MAX_PAYLOAD_SEGMENT ||
+    signature.length === 0
+  ) {
     throw new InvalidTokenError('malformed')
   }
-  if (!BASE64URL.test(header) || !BASE64URL.test(payload) || !BASE64URL.test(signature)) {
-    throw new InvalidTokenError('malformed')
+  for (const segment of segments) {
+    if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw new InvalidTokenError('malformed')
   }
 }
 
@@ -123,6 +158,26 @@ function classify(error: unknown): AuthError {
   }
 }
 
+/**
+ * jose's `jwtVerify`, plus the case it leaves to callers: a token without `kid` when the key set holds
+ * several keys of its type. Each candidate is tried; a claim error from one means its signature matched.
+ */
+async function verifySignatureAndClaims(token: string, getKey: JWTVerifyGetKey, options: JWTVerifyOptions) {
+  try {
+    return await jwtVerify(token, getKey, options)
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error
+    for await (const key of error as AsyncIterable<CryptoKey>) {
+      try {
+        return await jwtVerify(token, key, options)
+      } catch (attempt) {
+        if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt
+      }
+    }
+    throw new InvalidTokenError('signature')
+  }
+}
+
 function checkPositiveInteger(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${name}" option must be a non-negative integer`)
@@ -153,9 +208,19 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   async function verify(token: string): Promise<AccessTokenPrincipal> {
     try {
       checkCompactShape(token)
+      // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed
+      // token is a 401 even while the issuer is unreachable (jose would decode it only after the keys).
+      const header = decodeProtectedHeader(token)
+      if (typeof header.alg !== 'string' || !(algorithms as string[]).includes(header.alg)) {
+        throw new InvalidTokenError('algorithm')
+      }
+      const typ: unknown = header.typ
+      if (typ === undefined ? strict : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
+        throw new InvalidTokenError('type')
+      }
       const issuer = await keys.issuer()
       const currentDate = new Date(now())
-      const { payload, protectedHeader } = await jwtVerify(token, keys.getKey, {
+      const { payload } = await verifySignatureAndClaims(token, keys.getKey, {
         algorithms,
         issuer,
         audience,
@@ -164,8 +229,6 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         currentDate,
         ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: options.maxTokenAgeSeconds }),
       })
-      const typ = protectedHeader.typ
-      if (typ === undefined ? strict : !acceptedTypes.has(typ.toLowerCase())) throw new InvalidTokenError('type')
       // jose ignores a future `iat` unless a maximum age is set.
       if (typeof payload.iat === 'number' && payload.iat > currentDate.getTime() / 1000 + tolerance) {
         throw new InvalidTokenError('issued_in_future', { claim: 'iat' })
