@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
+import { createJsonLogger } from '../src/logger.ts'
 import { audience, createTestApi, request } from './helpers.ts'
 
 let issuer: IssuerStub
@@ -11,6 +12,30 @@ beforeEach(async () => {
   clock = Date.now()
 })
 afterEach(() => issuer.close())
+
+describe('discovery through HTTP', () => {
+  test('a discovery issuer that differs from the configured one: not ready, one clear log line, 503', async () => {
+    issuer.discoveryIssuer = 'https://elsewhere.example/'
+    const lines: string[] = []
+    const { app, runtime } = createTestApi(issuer, { now, logger: createJsonLogger((line) => lines.push(line)) })
+    await runtime.keySet.refresh()
+    const ready = await request(app, '/readyz')
+    expect(ready.status).toBe(503)
+    expect(ready.body).toMatchObject({ status: 'not_ready', reason: 'not_loaded: issuer_mismatch' })
+    expect(lines).toHaveLength(1)
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: 'warn',
+      event: 'jwks_fetch_failed',
+      reason: 'issuer_mismatch',
+      detail: `discovery document issuer "https://elsewhere.example/" does not match the configured "${issuer.baseUrl}"`,
+    })
+    const result = await request(app, '/api/private', {
+      token: await issuer.mint({ iss: 'https://elsewhere.example/' }),
+    })
+    expect(result.status).toBe(503)
+    runtime.keySet.stop()
+  })
+})
 
 describe('key rotation through HTTP', () => {
   test('a token signed with a newly published key is accepted without restart', async () => {
