@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { type IssuerStub, startIssuerStub } from '@repo/testing'
-import { audience, createTestApi, request } from './helpers.ts'
+import { describe, expect, test } from 'bun:test'
+import { request, useTestApi } from './helpers.ts'
 
-let issuer: IssuerStub
-let api: ReturnType<typeof createTestApi>
-
-beforeAll(async () => {
-  issuer = await startIssuerStub({ audience })
-  api = createTestApi(issuer)
-})
-afterAll(() => issuer.close())
+const ctx = useTestApi()
 
 describe('OpenAPI', () => {
   test('/openapi.json declares the bearer scheme and requires it on the protected routes only', async () => {
-    const { status, body } = await request(api.app, '/openapi.json')
+    const { status, body } = await request(ctx.api.app, '/openapi.json')
     expect(status).toBe(200)
     const doc = body as {
       openapi: string
@@ -32,14 +24,14 @@ describe('OpenAPI', () => {
   })
 
   test('/docs serves Swagger UI with its assets from this server (works offline)', async () => {
-    const page = await request(api.app, '/docs')
+    const page = await request(ctx.api.app, '/docs')
     expect(page.status).toBe(200)
     expect(page.text).toContain('SwaggerUIBundle')
     expect(page.text).not.toContain('unpkg.com')
     expect(page.text).toContain('"url":"openapi.json"') // relative to /docs, so /openapi.json
-    const bundle = await request(api.app, '/docs/assets/swagger-ui-bundle.js')
+    const bundle = await request(ctx.api.app, '/docs/assets/swagger-ui-bundle.js')
     expect(bundle.status).toBe(200)
     expect(bundle.text.length).toBeGreaterThan(100_000)
-    expect((await request(api.app, '/docs/assets/swagger-ui.css')).status).toBe(200)
+    expect((await request(ctx.api.app, '/docs/assets/swagger-ui.css')).status).toBe(200)
   })
 })

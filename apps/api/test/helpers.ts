@@ -1,4 +1,6 @@
+import { afterAll, beforeAll } from 'bun:test'
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
+import { type IssuerStub, startIssuerStub } from '@repo/testing'
 import { createApp } from '../src/app.ts'
 import { createAuthRuntime } from '../src/auth.ts'
 import { type Logger, silentLogger } from '../src/logger.ts'
@@ -44,4 +46,18 @@ export async function request(
     body,
     text,
   }
+}
+
+/** An issuer stub and the API wired to it, started before a file's tests and stopped after them. */
+export function useTestApi(): { readonly issuer: IssuerStub; readonly api: ReturnType<typeof createTestApi> } {
+  const context = {} as { issuer: IssuerStub; api: ReturnType<typeof createTestApi> }
+  beforeAll(async () => {
+    context.issuer = await startIssuerStub({ audience })
+    context.api = createTestApi(context.issuer)
+  })
+  afterAll(async () => {
+    context.api.runtime.keySet.stop()
+    await context.issuer.close()
+  })
+  return context
 }
