@@ -35,6 +35,16 @@ export function authErrorResponse(error: AuthError, realm = 'api'): Response {
   return Response.json(body, { status, headers: { ...headers, 'cache-control': 'no-store' } })
 }
 
+const verifierIds = new WeakMap<AccessTokenVerifier, number>()
+let lastVerifierId = 0
+function verifierId(verifier: AccessTokenVerifier): number {
+  const known = verifierIds.get(verifier)
+  if (known !== undefined) return known
+  lastVerifierId += 1
+  verifierIds.set(verifier, lastVerifierId)
+  return lastVerifierId
+}
+
 /**
  * The auth plugin: a named Elysia instance with an `auth` macro. A route declares
  * `{ auth: true }` or `{ auth: { scopes: ['read:messages'] } }` and its handler gets the typed
@@ -45,7 +55,8 @@ export function createAuthPlugin(options: AuthPluginOptions) {
   const realm = options.realm ?? 'api'
   const security = [{ [options.securityScheme ?? 'bearerAuth']: [] }]
 
-  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, verifier: verifier.verify } })
+  // Deduplicated per verifier: using the plugin twice with one verifier registers it once.
+  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, verifier: verifierId(verifier) } })
     .error({ AuthError })
     .onError({ as: 'global' }, function respondToAuthError({ error }) {
       if (error instanceof AuthError) return authErrorResponse(error, realm)

@@ -158,6 +158,16 @@ describe('createAuthPlugin', () => {
     expect(second.verifier.calls).toEqual(['two'])
   })
 
+  test('two plugin instances over one verifier are deduplicated too', async () => {
+    const verifier = stubVerifier()
+    const app = new Elysia()
+      .use(createAuthPlugin({ verifier }))
+      .use(createAuthPlugin({ verifier }))
+      .get('/any', () => 'ok', { auth: true })
+    await call(app, '/any', bearer('once'))
+    expect(verifier.calls).toEqual(['once'])
+  })
+
   test('the plugin is deduplicated when used twice in one app', async () => {
     const verifier = stubVerifier()
     const plugin = createAuthPlugin({ verifier })
