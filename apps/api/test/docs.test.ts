@@ -28,7 +28,8 @@ describe('OpenAPI', () => {
     expect(page.status).toBe(200)
     expect(page.text).toContain('SwaggerUIBundle')
     expect(page.text).not.toContain('unpkg.com')
-    expect(page.text).toContain('"url":"openapi.json"') // relative to /docs, so /openapi.json
+    expect(page.text).toContain('"url":"/openapi.json"') // absolute: /docs/ must work too
+    expect((await request(ctx.api.app, '/docs/')).text).toContain('"url":"/openapi.json"')
     const bundle = await request(ctx.api.app, '/docs/assets/swagger-ui-bundle.js')
     expect(bundle.status).toBe(200)
     expect(bundle.text.length).toBeGreaterThan(100_000)

@@ -5,6 +5,7 @@ import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 
 const ASSETS = '/docs/assets'
+const SPEC_PATH = '/openapi.json'
 
 /** Swagger UI at /docs, the OpenAPI document at /openapi.json, with the bearer scheme for "Authorize". */
 export function createDocsRoutes() {
@@ -14,9 +15,16 @@ export function createDocsRoutes() {
     .use(
       openapi({
         path: '/docs',
-        specPath: '/openapi.json',
+        specPath: SPEC_PATH,
         provider: 'swagger-ui',
-        swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: false },
+        swagger: {
+          cdn: `${ASSETS}/swagger-ui-bundle.js`,
+          theme: `${ASSETS}/swagger-ui.css`,
+          autoDarkMode: false,
+          // An absolute spec URL, so that /docs/ works too (the plugin's default is relative). Its types omit
+          // `url`, but the plugin spreads these options over its own.
+          ...({ url: SPEC_PATH } as object),
+        },
         documentation: {
           info: {
             title: 'Auth0-protected API',
