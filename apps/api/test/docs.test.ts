@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { validate } from '@readme/openapi-parser'
 import { request, useTestApi } from './helpers.ts'
 
 const ctx = useTestApi()
@@ -21,6 +22,12 @@ describe('OpenAPI', () => {
       expect.arrayContaining(['200', '401', '403']),
     )
     expect(Object.keys(doc.paths)).not.toContain('/docs/assets/swagger-ui-bundle.js')
+  })
+
+  test('/openapi.json is a valid OpenAPI document (the deprecated swagger plugin emitted invalid ones)', async () => {
+    const { body } = await request(ctx.api.app, '/openapi.json')
+    const result = await validate(structuredClone(body) as Parameters<typeof validate>[0])
+    expect(result).toMatchObject({ valid: true, warnings: [] })
   })
 
   test('/docs serves Swagger UI with its assets from this server (works offline)', async () => {
