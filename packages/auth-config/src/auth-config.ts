@@ -1,4 +1,4 @@
-import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '@repo/access-token'
+import { discoveryUrl, SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '@repo/access-token'
 
 /** Where the verifier gets its trust from: Auth0's fixed layout, or OpenID Connect discovery. */
 export type IssuerSource =
@@ -137,7 +137,7 @@ function discoverySource(reader: Reader, raw: string): IssuerSource | undefined 
   }
   // Keep the value as written (apart from a trailing slash): discovery compares it with `issuer`.
   const baseUrl = raw.replace(/\/+$/, '')
-  return { kind: 'discovery', baseUrl, discoveryUrl: `${baseUrl}/.well-known/openid-configuration` }
+  return { kind: 'discovery', baseUrl, discoveryUrl: discoveryUrl(baseUrl) }
 }
 
 function algorithms(reader: Reader): readonly Algorithm[] {
