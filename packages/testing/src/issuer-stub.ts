@@ -1,8 +1,20 @@
 import type { JWTPayload } from 'jose'
 import { generateTestKey, type SignOptions, signToken, type TestKey } from './keys.ts'
 
-/** How the stub answers key and discovery requests; switch it at any time to simulate outages. */
-export type IssuerStubMode = 'ok' | 'http_500' | 'hang' | 'garbage' | 'empty_keys'
+/**
+ * How the stub answers key and discovery requests; switch it at any time to simulate outages and attacks:
+ * `redirect` sends a 302 to the real document; `endless` streams a JSON-looking body that never ends, without
+ * `Content-Length`; `stalled_body` sends the headers and a first chunk, then nothing.
+ */
+export type IssuerStubMode =
+  | 'ok'
+  | 'http_500'
+  | 'hang'
+  | 'garbage'
+  | 'empty_keys'
+  | 'redirect'
+  | 'endless'
+  | 'stalled_body'
 
 export interface IssuerStub {
   /** Base URL, without trailing slash (`http://127.0.0.1:PORT`). */
@@ -22,6 +34,12 @@ export interface IssuerStub {
   /** Number of JWKS requests served (any mode). */
   jwksRequests: number
   discoveryRequests: number
+  /** Body bytes handed to clients in `endless` mode (what a reader actually pulled). */
+  endlessBytesSent: number
+  /** Extra members merged into the discovery document (`jwks_uri` overrides, say). */
+  discoveryExtra: Record<string, unknown>
+  /** Resolves when the next discovery or JWKS request arrives (before it is answered). */
+  nextRequest(): Promise<void>
   /**
    * Signs a token with sane defaults (issuer, a one-hour `exp`, `iat` now) merged under `claims`;
    * a claim set to `undefined` is left out.
@@ -36,18 +54,21 @@ export interface IssuerStub {
 export async function startIssuerStub(options: { audience?: string; alg?: string } = {}): Promise<IssuerStub> {
   const first = await generateTestKey(options.alg)
   const hanging = new Set<() => void>()
+  const requestWaiters: (() => void)[] = []
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     idleTimeout: 0,
     fetch(request) {
-      const { pathname } = new URL(request.url)
+      const { pathname, searchParams } = new URL(request.url)
       const isJwks = pathname === '/.well-known/jwks.json'
       const isDiscovery = pathname === '/.well-known/openid-configuration'
       if (!isJwks && !isDiscovery) return new Response('not found', { status: 404 })
       if (isJwks) stub.jwksRequests += 1
       else stub.discoveryRequests += 1
-      switch (stub.mode) {
+      for (const notify of requestWaiters.splice(0)) notify()
+      const mode = searchParams.has('followed') ? 'ok' : stub.mode
+      switch (mode) {
         case 'http_500':
           return new Response('down', { status: 500 })
         case 'hang':
@@ -58,6 +79,13 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
           return new Response('<html>maintenance</html>', { headers: { 'content-type': 'text/html' } })
         case 'empty_keys':
           if (isJwks) return Response.json({ keys: [] })
+          break
+        case 'redirect':
+          return new Response(null, { status: 302, headers: { location: `${pathname}?followed=1` } })
+        case 'endless':
+          return new Response(endlessBody(stub), { headers: { 'content-type': 'application/json' } })
+        case 'stalled_body':
+          return new Response(stalledBody(hanging), { headers: { 'content-type': 'application/json' } })
       }
       if (isDiscovery) {
         return Response.json({
@@ -65,6 +93,7 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
           jwks_uri: stub.jwksUri,
           token_endpoint: `${stub.baseUrl}/oauth/token`,
           id_token_signing_alg_values_supported: ['RS256'],
+          ...stub.discoveryExtra,
         })
       }
       const headers: Record<string, string> = {}
@@ -84,6 +113,9 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
     discoveryIssuer: undefined,
     jwksRequests: 0,
     discoveryRequests: 0,
+    endlessBytesSent: 0,
+    discoveryExtra: {},
+    nextRequest: () => new Promise<void>((resolve) => requestWaiters.push(resolve)),
     mint(claims = {}, signOptions = {}) {
       const now = Math.floor(Date.now() / 1000)
       const payload: Record<string, unknown> = {
@@ -109,4 +141,35 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
     },
   }
   return stub
+}
+
+const CHUNK = new TextEncoder().encode(`${'"padding",'.repeat(6553)}`)
+
+/** `{"keys":[` then padding for ever, counted as it is pulled, so a test can tell how much a reader took. */
+function endlessBody(stub: IssuerStub): ReadableStream<Uint8Array> {
+  let started = false
+  return new ReadableStream({
+    pull(controller) {
+      const chunk = started ? CHUNK : new TextEncoder().encode('{"keys":[')
+      started = true
+      stub.endlessBytesSent += chunk.byteLength
+      controller.enqueue(chunk)
+    },
+  })
+}
+
+/** A first chunk, then nothing until the stub closes. */
+function stalledBody(hanging: Set<() => void>): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"keys":'))
+      hanging.add(() => {
+        try {
+          controller.close()
+        } catch {
+          // Already cancelled by the reader.
+        }
+      })
+    },
+  })
 }
