@@ -25,7 +25,10 @@ const request = (path: string, init?: RequestInit) => app.handle(new Request(`ht
 const n = Number(process.env.BENCH_ITERATIONS ?? 20_000)
 console.log(`bun ${Bun.version}, ${n} iterations each, in-process through app.handle`)
 const publicRate = await measure('GET /api/public (no auth)', n, () => request('/api/public'))
-const verifyRate = await measure('verifier.verify(token) alone', n, () => runtime.verifier.verify(token))
+const verifyRequest = new Request('http://localhost/api/private', { headers })
+const verifyRate = await measure('authenticate(request) alone', n, () =>
+  runtime.authenticator.authenticate(verifyRequest),
+)
 const privateRate = await measure('GET /api/private (valid RS256 token)', n, () => request('/api/private', { headers }))
 const scopedRate = await measure('GET /api/private-scoped (valid, scoped)', n, () =>
   request('/api/private-scoped', { headers }),
@@ -41,5 +44,5 @@ console.log(
   `401 (missing) / public throughput: ${(missingRate / publicRate).toFixed(2)}; garbage: ${(garbageRate / publicRate).toFixed(2)}`,
 )
 console.log(`JWKS requests during the whole run: ${issuer.jwksRequests} (never one per request)`)
-runtime.keySet.stop()
+runtime.keySet.close()
 await issuer.close()

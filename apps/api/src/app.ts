@@ -1,4 +1,4 @@
-import type { AccessTokenVerifier } from '@repo/access-token'
+import type { Authenticator } from '@repo/access-token'
 import { createAuthPlugin } from '@repo/elysia-auth'
 import { Elysia } from 'elysia'
 import type { Logger } from './logger.ts'
@@ -8,7 +8,7 @@ import { createHealthRoutes, type Readiness } from './routes/health.ts'
 import { createMessageRoutes } from './routes/messages.ts'
 
 export interface AppDependencies {
-  readonly verifier: AccessTokenVerifier
+  readonly authenticator: Authenticator
   readonly keySet: Readiness
   readonly logger: Logger
 }
@@ -17,8 +17,8 @@ const json = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status })
 
 /** Builds the API without listening: the server, the tests and the benchmarks all use this. */
-export function createApp({ verifier, keySet, logger }: AppDependencies) {
-  const auth = createAuthPlugin({ verifier })
+export function createApp({ authenticator, keySet, logger }: AppDependencies) {
+  const auth = createAuthPlugin({ authenticator })
   return (
     new Elysia({ name: 'api' })
       .use(auth)

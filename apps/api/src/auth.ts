@@ -1,6 +1,8 @@
 import {
-  type AccessTokenVerifier,
+  type Authenticator,
+  type Clock,
   createAccessTokenVerifier,
+  createAuthenticator,
   createRemoteKeySet,
   type KeySetEvent,
   type RemoteKeySet,
@@ -8,15 +10,15 @@ import {
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
 
-/** The process-wide auth objects: one key set (one cache, one fetch in flight) and its verifier. */
+/** The process-wide auth objects: one key set (one cache, one fetch in flight) and the authenticator over it. */
 export interface AuthRuntime {
   readonly keySet: RemoteKeySet
-  readonly verifier: AccessTokenVerifier
+  readonly authenticator: Authenticator
 }
 
 export interface AuthRuntimeIO {
   readonly fetch?: typeof fetch
-  readonly now?: () => number
+  readonly clock?: Clock
   readonly logger: Logger
 }
 
@@ -26,21 +28,19 @@ function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
   else logger.info(type, fields)
 }
 
-/** Turns the validated configuration into the verifier the routes use. */
+/** Turns the validated configuration into the authenticator the routes use. */
 export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRuntime {
-  const source =
-    config.issuer.kind === 'auth0'
-      ? { issuer: config.issuer.issuer, jwksUri: config.issuer.jwksUri }
-      : { discoveryBaseUrl: config.issuer.baseUrl }
   const keySet = createRemoteKeySet({
-    source,
+    source: config.keySource,
+    transport: config.transport,
     timeoutMs: config.jwks.timeoutMs,
     cooldownMs: config.jwks.cooldownMs,
     staleIfErrorMs: config.jwks.staleIfErrorMs,
     onEvent: (event) => logKeySetEvent(io.logger, event),
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
-    ...(io.now === undefined ? {} : { now: io.now }),
+    ...(io.clock === undefined ? {} : { clock: io.clock }),
   })
+  const clock = io.clock
   const verifier = createAccessTokenVerifier({
     keys: keySet,
     audience: config.audience,
@@ -48,7 +48,7 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     clockToleranceSeconds: config.clockToleranceSeconds,
     strict: config.strictProfile,
     ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
-    ...(io.now === undefined ? {} : { now: io.now }),
+    ...(clock === undefined ? {} : { now: () => clock.now() }),
   })
-  return { keySet, verifier }
+  return { keySet, authenticator: createAuthenticator({ verifier }) }
 }

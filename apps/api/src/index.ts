@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigProblem, loadAuthConfig, mergeEnvFile } from '@repo/auth-config'
+import { ConfigError, type ConfigProblem, describeIssuer, loadAuthConfig, mergeEnvFile } from '@repo/auth-config'
 import { createApp } from './app.ts'
 import { createAuthRuntime } from './auth.ts'
 import { createJsonLogger } from './logger.ts'
@@ -44,10 +44,9 @@ for (const warning of auth.warnings) logger.warn('config_warning', { message: wa
 const runtime = createAuthRuntime(auth.config, { logger })
 const app = createApp({ ...runtime, logger }).listen({ port: server.port, hostname: server.host })
 
-const issuer = auth.config.issuer.kind === 'auth0' ? auth.config.issuer.issuer : auth.config.issuer.baseUrl
 logger.info('server_started', {
   url: `http://${server.host}:${app.server?.port}`,
-  issuer,
+  issuer: describeIssuer(auth.config),
   audience: auth.config.audience,
   algorithms: auth.config.algorithms,
 })
@@ -59,7 +58,7 @@ void runtime.keySet.refresh().then((health) => logger.info('readiness', { ready:
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     logger.info('server_stopping', { signal })
-    runtime.keySet.stop()
+    runtime.keySet.close()
     void app.stop(false).finally(() => process.exit(0))
   })
 }

@@ -317,7 +317,7 @@ afterAll(async () => {
     `fuzz seed=${SEED}: ${totals.sent} inputs answered, ${totals.skipped} refused by the Headers API, ` +
       `statuses ${JSON.stringify(totals.statuses)}, ${seconds} s`,
   )
-  api.runtime.keySet.stop()
+  api.runtime.keySet.close()
   await Promise.all([issuer.close(), attacker.close()])
 })
 

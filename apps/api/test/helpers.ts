@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'bun:test'
+import type { Clock } from '@repo/access-token'
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
 import { createApp } from '../src/app.ts'
@@ -7,10 +8,16 @@ import { type Logger, silentLogger } from '../src/logger.ts'
 
 export const audience = 'https://api.example.test'
 
+const opened: { keySet: { close(): void } }[] = []
+/** Closes every key set `createTestApi` made so far (their timers and fetches end with the test file). */
+export function closeTestApis(): void {
+  for (const runtime of opened.splice(0)) runtime.keySet.close()
+}
+
 /** The production wiring (config → runtime → app) pointed at a local issuer (stub or real). */
 export function createTestApi(
   issuer: { baseUrl: string },
-  options: { env?: Record<string, string>; now?: () => number; logger?: Logger } = {},
+  options: { env?: Record<string, string>; clock?: Clock; logger?: Logger } = {},
 ) {
   const { config }: { config: AuthConfig } = loadAuthConfig({
     AUTH0_ISSUER_BASE_URL: issuer.baseUrl,
@@ -19,7 +26,11 @@ export function createTestApi(
     ...options.env,
   })
   const logger = options.logger ?? silentLogger
-  const runtime = createAuthRuntime(config, { logger, ...(options.now === undefined ? {} : { now: options.now }) })
+  const runtime = createAuthRuntime(config, {
+    logger,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
+  opened.push(runtime)
   const app = createApp({ ...runtime, logger })
   return { app, runtime }
 }
@@ -56,7 +67,7 @@ export function useTestApi(): { readonly issuer: IssuerStub; readonly api: Retur
     context.api = createTestApi(context.issuer)
   })
   afterAll(async () => {
-    context.api.runtime.keySet.stop()
+    closeTestApis()
     await context.issuer.close()
   })
   return context

@@ -34,10 +34,15 @@ export type InvalidRequestReason =
   | 'malformed_header'
   | 'header_too_large'
   | 'token_in_query'
-  | 'token_in_body'
   | 'multiple_methods'
 
-export type IssuerUnavailableReason = 'timeout' | 'network' | 'http_status' | 'invalid_response' | 'issuer_mismatch'
+export type IssuerUnavailableReason =
+  | 'timeout'
+  | 'network'
+  | 'http_status'
+  | 'invalid_response'
+  | 'issuer_mismatch'
+  | 'closed'
 
 export abstract class AuthError extends Error {
   abstract readonly code: AuthErrorCode
@@ -61,7 +66,6 @@ const invalidRequestMessages: Record<InvalidRequestReason, string> = {
   malformed_header: 'The Authorization header is not a valid bearer credential',
   header_too_large: 'The Authorization header is too large',
   token_in_query: 'Access tokens are not accepted in the query string',
-  token_in_body: 'Access tokens are not accepted in the request body',
   multiple_methods: 'The request uses more than one method to send an access token',
 }
 
@@ -128,6 +132,7 @@ const issuerUnavailableMessages: Record<IssuerUnavailableReason, string> = {
   http_status: 'The token issuer answered with an error; try again later',
   invalid_response: 'The token issuer sent an unusable key set; try again later',
   issuer_mismatch: 'The token issuer is misconfigured; try again later',
+  closed: 'The server is shutting down; try again later',
 }
 
 /**

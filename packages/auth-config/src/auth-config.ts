@@ -1,9 +1,11 @@
-import { discoveryUrl, SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from '@repo/access-token'
-
-/** Where the verifier gets its trust from: Auth0's fixed layout, or OpenID Connect discovery. */
-export type IssuerSource =
-  | { readonly kind: 'auth0'; readonly domain: string; readonly issuer: string; readonly jwksUri: string }
-  | { readonly kind: 'discovery'; readonly baseUrl: string; readonly discoveryUrl: string }
+import {
+  isLoopbackHost,
+  type KeySetSource,
+  SUPPORTED_ALGORITHMS,
+  type SupportedAlgorithm,
+  type TransportPolicy,
+  transportProblem,
+} from '@repo/access-token'
 
 /** The asymmetric algorithms the verifier supports; HS* and `none` are never configurable. */
 export const ALGORITHMS = SUPPORTED_ALGORITHMS
@@ -11,7 +13,13 @@ export type Algorithm = SupportedAlgorithm
 
 /** The validated, frozen auth configuration. */
 export interface AuthConfig {
-  readonly issuer: IssuerSource
+  /**
+   * Where the keys and the expected `iss` come from, as the key set takes it: Auth0's fixed layout
+   * (`issuer` + `jwksUri`), or an issuer to discover (`discoveryBaseUrl`).
+   */
+  readonly keySource: KeySetSource
+  /** Which hosts besides loopback may be reached over plain http (the issuer, and a discovered `jwks_uri`). */
+  readonly transport: TransportPolicy
   readonly audience: string
   readonly algorithms: readonly Algorithm[]
   readonly clockToleranceSeconds: number
@@ -55,7 +63,6 @@ const read = (env: Environment, name: string) => {
   return value === undefined || value === '' ? undefined : value
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i
 
@@ -89,26 +96,25 @@ class Reader {
   }
 }
 
-function auth0Domain(reader: Reader, raw: string): IssuerSource | undefined {
+function auth0Domain(reader: Reader, raw: string): KeySetSource | undefined {
   // Accept the forms people paste from the Auth0 dashboard: `tenant.auth0.com`, with https:// or a slash.
   const domain = raw.replace(/^https:\/\//i, '').replace(/\/$/, '')
   if (!HOSTNAME.test(domain)) {
     return reader.fail('AUTH0_DOMAIN', 'must be a host name without path', 'your-tenant.us.auth0.com')
   }
   const origin = `https://${domain.toLowerCase()}`
-  return { kind: 'auth0', domain, issuer: `${origin}/`, jwksUri: `${origin}/.well-known/jwks.json` }
+  return { issuer: `${origin}/`, jwksUri: `${origin}/.well-known/jwks.json` }
 }
 
 /** AUTH0_ALLOW_INSECURE_ISSUER: `true`, or the host[:port] list that may be reached over plain http. */
-function insecureIssuerAllowed(reader: Reader, url: URL): boolean {
+function transportPolicy(reader: Reader): TransportPolicy {
   const raw = read(reader.env, 'AUTH0_ALLOW_INSECURE_ISSUER')
-  if (raw === undefined || raw.toLowerCase() === 'false') return false
-  if (raw.toLowerCase() === 'true') return true
-  const hosts = raw.split(',').map((host) => host.trim().toLowerCase())
-  return hosts.includes(url.host.toLowerCase()) || hosts.includes(url.hostname.toLowerCase())
+  if (raw === undefined || raw.toLowerCase() === 'false') return { insecureHosts: [] }
+  if (raw.toLowerCase() === 'true') return { insecureHosts: 'any' }
+  return { insecureHosts: raw.split(',').map((host) => host.trim().toLowerCase()) }
 }
 
-function discoverySource(reader: Reader, raw: string): IssuerSource | undefined {
+function discoverySource(reader: Reader, raw: string, transport: TransportPolicy): KeySetSource | undefined {
   const example = 'https://issuer.example.com/'
   let url: URL
   try {
@@ -116,28 +122,28 @@ function discoverySource(reader: Reader, raw: string): IssuerSource | undefined 
   } catch {
     return reader.fail('AUTH0_ISSUER_BASE_URL', 'must be an absolute URL', example)
   }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    return reader.fail('AUTH0_ISSUER_BASE_URL', 'must not have a query, fragment or credentials', example)
-  }
-  if (url.protocol === 'http:') {
-    if (!LOOPBACK.test(url.hostname)) {
-      if (!insecureIssuerAllowed(reader, url)) {
-        return reader.fail(
-          'AUTH0_ISSUER_BASE_URL',
-          `must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER names it (${url.host})`,
-          example,
+  if (url.search !== '') return reader.fail('AUTH0_ISSUER_BASE_URL', 'must not have a query', example)
+  switch (transportProblem(url, transport)) {
+    case 'not_http':
+      return reader.fail('AUTH0_ISSUER_BASE_URL', 'must be an http(s) URL', example)
+    case 'credentials':
+    case 'fragment':
+      return reader.fail('AUTH0_ISSUER_BASE_URL', 'must not have a fragment or credentials', example)
+    case 'insecure':
+      return reader.fail(
+        'AUTH0_ISSUER_BASE_URL',
+        `must use https unless the host is loopback or AUTH0_ALLOW_INSECURE_ISSUER names it (${url.host})`,
+        example,
+      )
+    case undefined:
+      if (url.protocol === 'http:' && !isLoopbackHost(url)) {
+        reader.warnings.push(
+          `AUTH0_ISSUER_BASE_URL uses plain http to ${url.host}: keys and tokens can be tampered with in transit; development only`,
         )
       }
-      reader.warnings.push(
-        `AUTH0_ISSUER_BASE_URL uses plain http to ${url.host}: keys and tokens can be tampered with in transit; development only`,
-      )
-    }
-  } else if (url.protocol !== 'https:') {
-    return reader.fail('AUTH0_ISSUER_BASE_URL', 'must be an http(s) URL', example)
   }
   // Keep the value as written (apart from a trailing slash): discovery compares it with `issuer`.
-  const baseUrl = raw.replace(/\/+$/, '')
-  return { kind: 'discovery', baseUrl, discoveryUrl: discoveryUrl(baseUrl) }
+  return { discoveryBaseUrl: raw.replace(/\/+$/, '') }
 }
 
 function algorithms(reader: Reader): readonly Algorithm[] {
@@ -163,13 +169,14 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
   const reader = new Reader(env)
   const domain = read(env, 'AUTH0_DOMAIN')
   const baseUrl = read(env, 'AUTH0_ISSUER_BASE_URL')
-  let issuer: IssuerSource | undefined
+  const transport = transportPolicy(reader)
+  let keySource: KeySetSource | undefined
   if (domain !== undefined) {
-    issuer = auth0Domain(reader, domain)
+    keySource = auth0Domain(reader, domain)
     // DOMAIN wins so that a `.env` naming an Auth0 tenant overrides a default issuer (docker compose).
     if (baseUrl !== undefined) reader.warnings.push('AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored')
   } else if (baseUrl !== undefined) {
-    issuer = discoverySource(reader, baseUrl)
+    keySource = discoverySource(reader, baseUrl, transport)
   } else {
     reader.fail(
       'AUTH0_DOMAIN',
@@ -196,11 +203,11 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
     },
   }
 
-  if (reader.problems.length > 0 || issuer === undefined || audience === undefined) {
+  if (reader.problems.length > 0 || keySource === undefined || audience === undefined) {
     throw new ConfigError(reader.problems)
   }
   return {
-    config: deepFreeze({ ...config, issuer, audience }),
+    config: deepFreeze({ keySource, transport, audience, ...config }),
     warnings: reader.warnings,
   }
 }
@@ -208,4 +215,10 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
 function deepFreeze<T extends object>(value: T): T {
   for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) deepFreeze(child)
   return Object.freeze(value)
+}
+
+/** The issuer a configuration trusts, for log lines: the Auth0 issuer, or the base URL to discover. */
+export function describeIssuer(config: Pick<AuthConfig, 'keySource'>): string {
+  const source = config.keySource
+  return 'issuer' in source ? source.issuer : source.discoveryBaseUrl
 }

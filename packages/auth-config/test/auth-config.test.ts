@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadAuthConfig } from '../src/index.ts'
+import { ConfigError, describeIssuer, loadAuthConfig } from '../src/index.ts'
 
 const base = { AUTH0_DOMAIN: 'tenant.us.auth0.com', AUTH0_API_AUDIENCE: 'https://api.example.com' }
 
@@ -17,12 +17,11 @@ describe('loadAuthConfig', () => {
   test('AUTH0_DOMAIN gives Auth0 issuer and JWKS URI, with defaults', () => {
     const { config, warnings } = loadAuthConfig(base)
     expect(config).toEqual({
-      issuer: {
-        kind: 'auth0',
-        domain: 'tenant.us.auth0.com',
+      keySource: {
         issuer: 'https://tenant.us.auth0.com/',
         jwksUri: 'https://tenant.us.auth0.com/.well-known/jwks.json',
       },
+      transport: { insecureHosts: [] },
       audience: 'https://api.example.com',
       algorithms: ['RS256'],
       clockToleranceSeconds: 5,
@@ -37,7 +36,8 @@ describe('loadAuthConfig', () => {
 
   test('accepts the domain pasted with https:// and a trailing slash', () => {
     const { config } = loadAuthConfig({ ...base, AUTH0_DOMAIN: 'https://Tenant.eu.auth0.com/' })
-    expect(config.issuer).toMatchObject({ issuer: 'https://tenant.eu.auth0.com/' })
+    expect(config.keySource).toMatchObject({ issuer: 'https://tenant.eu.auth0.com/' })
+    expect(describeIssuer(config)).toBe('https://tenant.eu.auth0.com/')
   })
 
   test('with nothing set, names AUTH0_DOMAIN and AUTH0_API_AUDIENCE on one line, with examples', () => {
@@ -75,11 +75,8 @@ describe('loadAuthConfig', () => {
       AUTH0_ISSUER_BASE_URL: 'https://id.example.com/realms/x/',
       AUTH0_API_AUDIENCE: 'a',
     })
-    expect(config.issuer).toEqual({
-      kind: 'discovery',
-      baseUrl: 'https://id.example.com/realms/x',
-      discoveryUrl: 'https://id.example.com/realms/x/.well-known/openid-configuration',
-    })
+    expect(config.keySource).toEqual({ discoveryBaseUrl: 'https://id.example.com/realms/x' })
+    expect(describeIssuer(config)).toBe('https://id.example.com/realms/x')
   })
 
   test('plain http is accepted for loopback hosts only, unless opted in with a warning', () => {
@@ -91,12 +88,13 @@ describe('loadAuthConfig', () => {
     )
     // Naming a host allows that host only.
     const named = { AUTH0_ISSUER_BASE_URL: 'http://issuer:9000', AUTH0_API_AUDIENCE: 'a' }
-    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'issuer:9000' }).config.issuer.kind).toBe(
-      'discovery',
-    )
-    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'other, issuer' }).config.issuer.kind).toBe(
-      'discovery',
-    )
+    // The same policy goes to the key set, so that a discovered jwks_uri is held to it too.
+    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'issuer:9000' }).config.transport).toEqual({
+      insecureHosts: ['issuer:9000'],
+    })
+    expect(loadAuthConfig({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'other, issuer' }).config.keySource).toEqual({
+      discoveryBaseUrl: 'http://issuer:9000',
+    })
     expect(messageOf({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'issuer:9001' })).toContain('must use https')
     expect(messageOf({ ...named, AUTH0_ALLOW_INSECURE_ISSUER: 'false' })).toContain('must use https')
     const { warnings } = loadAuthConfig({
@@ -112,6 +110,9 @@ describe('loadAuthConfig', () => {
   test('refuses non-URLs and URLs with a query or credentials', () => {
     expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'issuer', AUTH0_API_AUDIENCE: 'a' })).toContain('must be an absolute URL')
     expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'https://u:p@x.example', AUTH0_API_AUDIENCE: 'a' })).toContain(
+      'must not have a fragment or credentials',
+    )
+    expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'https://x.example/?a=1', AUTH0_API_AUDIENCE: 'a' })).toContain(
       'must not have a query',
     )
     expect(messageOf({ AUTH0_ISSUER_BASE_URL: 'ftp://x.example', AUTH0_API_AUDIENCE: 'a' })).toContain('http(s)')
@@ -119,7 +120,7 @@ describe('loadAuthConfig', () => {
 
   test('AUTH0_DOMAIN wins over AUTH0_ISSUER_BASE_URL, with a warning', () => {
     const { config, warnings } = loadAuthConfig({ ...base, AUTH0_ISSUER_BASE_URL: 'http://localhost:9000' })
-    expect(config.issuer.kind).toBe('auth0')
+    expect(config.keySource).toHaveProperty('jwksUri')
     expect(warnings).toEqual(['AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored'])
   })
 

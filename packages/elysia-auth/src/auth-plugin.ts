@@ -1,19 +1,16 @@
 import {
   type AccessRequirement,
   type AccessTokenPrincipal,
-  type AccessTokenVerifier,
-  type AnyAuthError,
   AuthError,
-  assertAccess,
-  extractBearerToken,
+  type Authenticator,
   toAuthErrorResponse,
   validateAccessRequirement,
 } from '@repo/access-token'
 import { Elysia } from 'elysia'
 
 export interface AuthPluginOptions {
-  /** Verifies a bearer token; one per process, shared by every route. */
-  readonly verifier: AccessTokenVerifier
+  /** Extracts, verifies and checks access; one per process, shared by every route. */
+  readonly authenticator: Authenticator
   /**
    * The `realm` of every challenge.
    * @default "api"
@@ -31,49 +28,71 @@ export type AuthOption = true | AccessRequirement
 
 /** Renders an auth error as the response; the only mapping from errors to HTTP in the app. */
 export function authErrorResponse(error: AuthError, realm = 'api'): Response {
-  const { status, headers, body } = toAuthErrorResponse(error as AnyAuthError, { realm })
-  return Response.json(body, { status, headers: { ...headers, 'cache-control': 'no-store' } })
+  const { status, headers, body } = toAuthErrorResponse(error, { realm })
+  return Response.json(body, { status, headers })
 }
 
-const verifierIds = new WeakMap<AccessTokenVerifier, number>()
-let lastVerifierId = 0
-function verifierId(verifier: AccessTokenVerifier): number {
-  const known = verifierIds.get(verifier)
-  if (known !== undefined) return known
-  lastVerifierId += 1
-  verifierIds.set(verifier, lastVerifierId)
-  return lastVerifierId
+// Stands in for the body of a request whose authentication failed, so that Elysia does not parse it: the failure
+// is then thrown, unwrapped, by the `transform` hook, before any validation.
+const UNREAD_BODY = Object.freeze({})
+
+// Elysia deduplicates plugins by name and seed, and a function in the seed serialises to nothing: number them.
+const authenticators = new WeakMap<Authenticator, number>()
+let lastAuthenticatorId = 0
+function authenticatorId(authenticator: Authenticator): number {
+  let id = authenticators.get(authenticator)
+  if (id === undefined) {
+    id = ++lastAuthenticatorId
+    authenticators.set(authenticator, id)
+  }
+  return id
 }
 
 /**
- * The auth plugin: a named Elysia instance with an `auth` macro. A route declares
- * `{ auth: true }` or `{ auth: { scopes: ['read:messages'] } }` and its handler gets the typed
- * `auth` principal. Token extraction and verification live in `@repo/access-token`.
+ * The auth plugin: a named Elysia instance with an `auth` macro. A route declares `{ auth: true }` or
+ * `{ auth: { scopes: ['read:messages'] } }` and its handler gets the typed `auth` principal.
+ *
+ * The credential is checked before the body is parsed and before any validation: a request that may carry a body
+ * is authenticated in `parse` (the earliest per-route hook), any other in `transform`. An anonymous client never
+ * makes the server parse its body, and gets a 401 rather than a 400 or 422. `resolve` then hands the principal of
+ * that one authentication to the handler.
  */
 export function createAuthPlugin(options: AuthPluginOptions) {
-  const { verifier } = options
+  const { authenticator } = options
   const realm = options.realm ?? 'api'
   const security = [{ [options.securityScheme ?? 'bearerAuth']: [] }]
 
-  // Deduplicated per verifier: using the plugin twice with one verifier registers it once.
-  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, verifier: verifierId(verifier) } })
-    .error({ AuthError })
+  // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
+  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, authenticator: authenticatorId(authenticator) } })
     .onError({ as: 'global' }, function respondToAuthError({ error }) {
       if (error instanceof AuthError) return authErrorResponse(error, realm)
     })
     .macro('auth', (option: AuthOption) => {
       const requirement = option === true ? undefined : validateAccessRequirement(option)
+      const outcomes = new WeakMap<Request, Promise<AccessTokenPrincipal>>()
+      /** One authentication per request, started by whichever hook runs first. */
+      const authenticated = (request: Request) => {
+        let outcome = outcomes.get(request)
+        if (outcome === undefined) {
+          outcome = authenticator.authenticate(request, requirement)
+          outcome.catch(() => {})
+          outcomes.set(request, outcome)
+        }
+        return outcome
+      }
       return {
         detail: { security },
-        async resolve({ headers, query, body, set }): Promise<{ auth: AccessTokenPrincipal }> {
-          const token = extractBearerToken({
-            authorization: headers.authorization,
-            query,
-            contentType: headers['content-type'],
-            body,
-          })
-          const auth = await verifier.verify(token)
-          if (requirement !== undefined) assertAccess(auth, requirement)
+        async parse({ request }) {
+          return authenticated(request).then(
+            () => undefined, // authenticated: Elysia parses the body as usual
+            () => UNREAD_BODY,
+          )
+        },
+        async transform({ request }) {
+          await authenticated(request)
+        },
+        async resolve({ request, set }): Promise<{ auth: AccessTokenPrincipal }> {
+          const auth = await authenticated(request)
           // Answers derived from a token are per-client: keep them out of shared caches.
           set.headers['cache-control'] = 'no-store'
           return { auth }

@@ -1,3 +1,4 @@
+import type { AccessTokenClaims } from '@repo/access-token'
 import type { createAuthPlugin } from '@repo/elysia-auth'
 import { Elysia, t } from 'elysia'
 import { ErrorBody } from './schemas.ts'
@@ -19,6 +20,13 @@ const authErrors = {
   503: ErrorBody,
 }
 
+/**
+ * Claims are data from outside: serialised here, never returned as an object for the framework to render. Elysia
+ * picks how to render a returned value by its `constructor.name`, so a signed claim named `constructor` could
+ * otherwise turn the answer into a redirect or a forged error.
+ */
+const claimsResponse = (claims: AccessTokenClaims) => Response.json(claims)
+
 /** The routes of the Auth0 FastAPI tutorial. */
 export function createMessageRoutes(auth: ReturnType<typeof createAuthPlugin>) {
   return new Elysia({ name: 'routes/messages', prefix: '/api' })
@@ -27,12 +35,12 @@ export function createMessageRoutes(auth: ReturnType<typeof createAuthPlugin>) {
       detail: { summary: 'Public endpoint: no token needed', tags: ['messages'] },
       response: { 200: t.Object({ status: t.String(), msg: t.String() }) },
     })
-    .get('/private', ({ auth }) => auth.claims, {
+    .get('/private', ({ auth }) => claimsResponse(auth.claims), {
       auth: true,
       detail: { summary: 'Any valid access token: returns its claims', tags: ['messages'] },
       response: { 200: Claims, ...authErrors },
     })
-    .get('/private-scoped', ({ auth }) => auth.claims, {
+    .get('/private-scoped', ({ auth }) => claimsResponse(auth.claims), {
       auth: { scopes: ['read:messages'] },
       detail: {
         summary: 'Needs the read:messages scope: returns the claims',

@@ -1,4 +1,4 @@
-import type { AnyAuthError } from '../errors.ts'
+import type { AnyAuthError, AuthError } from '../errors.ts'
 
 /** An error rendered as an HTTP answer: status, headers and the JSON body `{ error, error_description }`. */
 export interface AuthErrorResponse {
@@ -40,39 +40,72 @@ export function buildChallenge(
   return `Bearer ${params.join(', ')}`
 }
 
-/** Maps any auth error to its response: the single place where errors become HTTP. */
-export function toAuthErrorResponse(error: AnyAuthError, options: ChallengeOptions = {}): AuthErrorResponse {
+// Answers about credentials are per-client: never stored by a shared cache (RFC 6750 §5.2 mentions the risk).
+const NO_STORE = 'no-store'
+
+/**
+ * Maps any auth error to its response: the single place where errors become HTTP. Total over `AuthError`: a
+ * subclass this package does not know is answered by its status (unknown statuses as 401), never left undefined.
+ */
+export function toAuthErrorResponse(error: AuthError, options: ChallengeOptions = {}): AuthErrorResponse {
   const realm = options.realm ?? 'api'
   const description = error.message.replace(NOT_DESCRIPTION_CHAR, '')
-  switch (error.code) {
+  const known = error as AnyAuthError
+  switch (known.code) {
     case 'missing_credentials':
       // RFC 6750 §3.1: no error code when the request carried no credentials.
       return {
         status: 401,
-        headers: { 'www-authenticate': buildChallenge(realm) },
+        headers: { 'www-authenticate': buildChallenge(realm), 'cache-control': NO_STORE },
         body: { error: 'unauthorized', error_description: description },
       }
     case 'invalid_request':
     case 'invalid_token':
-      return {
-        status: error.status,
-        headers: { 'www-authenticate': buildChallenge(realm, { code: error.code, description }) },
-        body: { error: error.code, error_description: description },
-      }
+      return challenged(known.status, realm, known.code, description)
     case 'insufficient_scope':
-      return {
-        status: 403,
-        headers: {
-          'www-authenticate': buildChallenge(realm, { code: error.code, description, scope: error.required }),
-        },
-        body: { error: error.code, error_description: description },
-      }
+      return challenged(403, realm, known.code, description, known.required)
     case 'issuer_unavailable':
       // Not the client's fault: no challenge, and a hint for when to come back.
       return {
         status: 503,
-        headers: { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) },
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(known.retryAfterSeconds))), 'cache-control': NO_STORE },
         body: { error: 'temporarily_unavailable', error_description: description },
       }
+    default:
+      return unknownAuthError(error, realm, description)
+  }
+}
+
+function challenged(
+  status: 400 | 401 | 403,
+  realm: string,
+  code: string,
+  description: string,
+  scope?: readonly string[],
+): AuthErrorResponse {
+  return {
+    status,
+    headers: {
+      'www-authenticate': buildChallenge(realm, { code, description, ...(scope === undefined ? {} : { scope }) }),
+      'cache-control': NO_STORE,
+    },
+    body: { error: code, error_description: description },
+  }
+}
+
+function unknownAuthError(error: AuthError, realm: string, description: string): AuthErrorResponse {
+  switch (error.status) {
+    case 400:
+      return challenged(400, realm, 'invalid_request', description)
+    case 403:
+      return challenged(403, realm, 'insufficient_scope', description)
+    case 503:
+      return {
+        status: 503,
+        headers: { 'retry-after': '1', 'cache-control': NO_STORE },
+        body: { error: 'temporarily_unavailable', error_description: description },
+      }
+    default:
+      return challenged(401, realm, 'invalid_token', description)
   }
 }

@@ -1,19 +1,17 @@
 import { InvalidRequestError, MissingCredentialsError } from '../errors.ts'
 
 /**
- * RFC 6750 §2: where a bearer token may come from. Typed against plain shapes so that any framework
- * can call it. Only the header method (§2.1) is accepted; a token sent in the query string (§2.3,
- * leaks into logs and history) or in a form body (§2.2) is refused with `invalid_request`.
+ * RFC 6750 §2: where a bearer token may come from. Typed against plain values so that any framework can call
+ * it. Only the header method (§2.1) is accepted. A token in the query string (§2.3) is refused with
+ * `invalid_request`, since it leaks into logs and history. Bodies are never read for credentials: the form-body
+ * method (§2.2) is not supported, and authentication happens before a body is parsed, so a token sent only there
+ * is "no credentials" (§3.1: an unsupported method gets a challenge without an error code).
  */
 export interface BearerRequest {
   /** The raw `Authorization` header value, if any. */
   readonly authorization?: string | null | undefined
-  /** Parsed query parameters. */
-  readonly query?: Readonly<Record<string, unknown>> | null | undefined
-  /** The request's `Content-Type`; a body is only inspected when it is form-encoded (§2.2). */
-  readonly contentType?: string | null | undefined
-  /** The parsed request body. */
-  readonly body?: unknown
+  /** The request URL (absolute, or a path with its query); only the query string is read. */
+  readonly url?: string | undefined
 }
 
 /** Larger than any real access token; bounded so that the parser and verifier do bounded work. */
@@ -23,12 +21,12 @@ export const MAX_AUTHORIZATION_LENGTH = 12 * 1024
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const SCHEME = /^bearer$/i
 
-function hasAccessTokenField(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'access_token')
-}
-
-function isFormEncoded(contentType: string | null | undefined): boolean {
-  return typeof contentType === 'string' && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')
+/** Whether the query string carries `access_token` (RFC 6750 §2.3), without parsing URLs that have no query. */
+export function hasQueryToken(url: string | undefined): boolean {
+  if (url === undefined) return false
+  const start = url.indexOf('?')
+  if (start === -1 || !url.includes('access_token', start)) return false
+  return new URLSearchParams(url.slice(start + 1).split('#', 1)[0]).has('access_token')
 }
 
 // RFC 9110 §5.6.3: optional whitespace is spaces and tabs only (String#trim would also eat \v, \f, NBSP).
@@ -51,23 +49,17 @@ function parseAuthorization(header: string): string | undefined {
 /**
  * Returns the bearer token of a request, or throws:
  * - `MissingCredentialsError` when there is no bearer credential at all (401, no error code);
- * - `InvalidRequestError` for a malformed credential or a token sent another way (400).
+ * - `InvalidRequestError` for a malformed credential or a token in the query string (400).
  */
 export function extractBearerToken(request: BearerRequest): string {
   const header = request.authorization
-  const inQuery = hasAccessTokenField(request.query)
-  const inBody = isFormEncoded(request.contentType) && hasAccessTokenField(request.body)
   // Bounded before any other work on it.
   if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {
     throw new InvalidRequestError('header_too_large')
   }
   const inHeader = typeof header === 'string' && trimOws(header) !== ''
-
-  if (Number(inHeader) + Number(inQuery) + Number(inBody) > 1) throw new InvalidRequestError('multiple_methods')
-  if (inQuery) throw new InvalidRequestError('token_in_query')
-  if (inBody) throw new InvalidRequestError('token_in_body')
+  if (hasQueryToken(request.url)) throw new InvalidRequestError(inHeader ? 'multiple_methods' : 'token_in_query')
   if (!inHeader) throw new MissingCredentialsError()
-
   const token = parseAuthorization(header)
   if (token === undefined) throw new MissingCredentialsError()
   return token

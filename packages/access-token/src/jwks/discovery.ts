@@ -1,4 +1,5 @@
 import { type FetchIssuerJsonOptions, fetchIssuerJson, IssuerFetchError } from './fetch-issuer-json.ts'
+import { boundForLog, redactUrl, type TransportPolicy, transportProblem } from './transport-policy.ts'
 
 /** What the verifier needs from an issuer: the exact `iss` value and where its keys are. */
 export interface IssuerMetadata {
@@ -16,9 +17,13 @@ export function discoveryUrl(baseUrl: string): string {
 /**
  * Fetches and checks the discovery document. Its `issuer` must equal the configured base URL, one
  * trailing slash aside (RFC 8414 §3.3, OIDC Discovery §4.3): anything else is refused rather than
- * trusted, since it would let the document choose which tokens we accept.
+ * trusted, since it would let the document choose which tokens we accept. Its `jwks_uri` must pass the
+ * same transport rules as the configured issuer.
  */
-export async function discoverIssuer(baseUrl: string, options: FetchIssuerJsonOptions): Promise<IssuerMetadata> {
+export async function discoverIssuer(
+  baseUrl: string,
+  options: FetchIssuerJsonOptions & { readonly transport: TransportPolicy },
+): Promise<IssuerMetadata> {
   const url = discoveryUrl(baseUrl)
   const { body } = await fetchIssuerJson(url, options)
   if (typeof body !== 'object' || body === null) {
@@ -31,7 +36,7 @@ export async function discoverIssuer(baseUrl: string, options: FetchIssuerJsonOp
   if (withoutTrailingSlash(issuer) !== withoutTrailingSlash(baseUrl)) {
     throw new IssuerFetchError(
       'issuer_mismatch',
-      `discovery document issuer ${JSON.stringify(issuer)} does not match the configured ${JSON.stringify(baseUrl)}`,
+      `discovery document issuer ${JSON.stringify(boundForLog(issuer))} does not match the configured ${JSON.stringify(baseUrl)}`,
     )
   }
   let keysUrl: URL
@@ -40,9 +45,12 @@ export async function discoverIssuer(baseUrl: string, options: FetchIssuerJsonOp
   } catch (cause) {
     throw new IssuerFetchError('invalid_response', `${url} has an invalid "jwks_uri"`, { cause })
   }
-  // The key location may not downgrade the transport the issuer itself was configured with.
-  if (keysUrl.protocol !== 'https:' && !(keysUrl.protocol === 'http:' && new URL(baseUrl).protocol === 'http:')) {
-    throw new IssuerFetchError('invalid_response', `${url} has a "jwks_uri" that is not https`)
+  const problem = transportProblem(keysUrl, options.transport)
+  if (problem !== undefined) {
+    throw new IssuerFetchError(
+      'invalid_response',
+      `${url} has a "jwks_uri" that may not be fetched (${problem}): ${redactUrl(jwksUri)}`,
+    )
   }
   return { issuer, jwksUri: keysUrl.href }
 }

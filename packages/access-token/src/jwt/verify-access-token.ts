@@ -1,28 +1,10 @@
-import {
-  decodeProtectedHeader,
-  errors,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  jwtVerify,
-} from 'jose'
+import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose'
 import { AuthError, InvalidTokenError, type InvalidTokenReason } from '../errors.ts'
+import type { PublishedKey } from '../jwks/published-keys.ts'
+import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from './algorithms.ts'
+import { checkClaimTypes } from './claim-types.ts'
+import { checkCompactShape } from './compact-shape.ts'
 import { parseStringList } from './scopes.ts'
-
-/** Asymmetric JWS algorithms a key set can serve (RFC 8725 §3.1: never HS* from a JWKS, never `none`). */
-export const SUPPORTED_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const
-export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number]
 
 /** The claims of a verified access token; `iss`, `aud` and `exp` are always present. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -41,7 +23,7 @@ export interface AccessTokenPrincipal {
 /** What the verifier needs from a key source; `RemoteKeySet` is one. */
 export interface IssuerKeys {
   issuer(): Promise<string>
-  getKey: JWTVerifyGetKey
+  keysFor(alg: string, kid: string | undefined): Promise<readonly PublishedKey[]>
 }
 
 export interface AccessTokenVerifierOptions {
@@ -70,57 +52,23 @@ export interface AccessTokenVerifierOptions {
 }
 
 export interface AccessTokenVerifier {
-  /** Verifies a compact JWS access token; throws an `AuthError` (401 or 503), never anything else. */
+  /**
+   * Verifies a compact JWS access token. Throws an `AuthError` (401, or 503 when the keys cannot be had) for
+   * anything a token or the issuer can cause; any other error is a fault of ours and propagates unchanged.
+   */
   verify(token: string): Promise<AccessTokenPrincipal>
 }
-
-// Bounds for the compact serialisation before any decoding: a JOSE header is a few hundred bytes, and
-// claims larger than 16 KiB are not an access token. `extractBearerToken` already caps the whole
-// Authorization header at 12 KiB, so over HTTP the payload bound is never the one that bites; it keeps
-// `verify` bounded for any other caller (a 50 MiB payload costs about half a second of hashing before
-// the signature fails) and caps how deep the claims can nest (about 6,000 levels, far below the 30,000 to
-// 50,000 where a recursive JSON.stringify or structuredClone of them overflows the stack).
-const MAX_HEADER_SEGMENT = 2048
-const MAX_PAYLOAD_SEGMENT = 16 * 1024
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing. Auth0 sends `JWT`; some issuers send none.
 const RFC9068_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 const COMPATIBLE_TYPES = new Set([...RFC9068_TYPES, 'jwt', 'application/jwt'])
 
 /**
- * RFC 4648 §3.5: the bits the last character carries beyond the data must be zero. Decoders ignore them,
- * so without this one RS256 signature has 16 spellings and a token's text is not unique, which defeats
- * anything keyed on it (a replay or revocation list, a cache).
+ * More candidate keys than this for one token are refused without trying any: each try is a signature check, and
+ * a key set of 1,000 keys made a kid-less token cost 120 ms. Issuers publish one or two signing keys (Auth0: the
+ * current and the next one, each with a `kid`).
  */
-function isCanonicalBase64url(segment: string): boolean {
-  const tail = segment.length % 4
-  // A whole group has no spare bits; a lone last character encodes no byte at all (invalid base64).
-  if (tail === 0) return true
-  if (tail === 1) return false
-  const last = BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1))
-  // Two characters carry one byte (4 spare bits); three carry two bytes (2 spare bits).
-  return last % (tail === 2 ? 16 : 4) === 0
-}
-
-function checkCompactShape(token: string): void {
-  const segments = token.split('.')
-  if (segments.length !== 3) throw new InvalidTokenError('malformed')
-  const [header, payload, signature] = segments as [string, string, string]
-  if (
-    header.length === 0 ||
-    header.length > MAX_HEADER_SEGMENT ||
-    payload.length === 0 ||
-    payload.length > MAX_PAYLOAD_SEGMENT ||
-    signature.length === 0
-  ) {
-    throw new InvalidTokenError('malformed')
-  }
-  for (const segment of segments) {
-    if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw new InvalidTokenError('malformed')
-  }
-}
+export const MAX_CANDIDATE_KEYS = 4
 
 const claimReasons: Partial<Record<string, InvalidTokenReason>> = {
   iss: 'issuer',
@@ -129,8 +77,12 @@ const claimReasons: Partial<Record<string, InvalidTokenReason>> = {
   iat: 'issued_in_future',
 }
 
-/** Maps jose's error codes onto our reasons; anything unrecognised is refused as malformed (fail closed). */
-function classify(error: unknown): AuthError {
+/**
+ * Maps jose's token errors onto our reasons. Only errors a token can cause are mapped: anything else (a bug of
+ * ours, a fault in a key lookup) is returned as it is, so that it reaches the logged 500 path instead of
+ * becoming a silent 401 for every valid token.
+ */
+function classify(error: unknown): unknown {
   if (error instanceof AuthError) return error
   if (error instanceof errors.JWTExpired) {
     return new InvalidTokenError(error.claim === 'iat' ? 'too_old' : 'expired', { cause: error, claim: error.claim })
@@ -144,49 +96,67 @@ function classify(error: unknown): AuthError {
           : (claimReasons[error.claim] ?? 'invalid_claim')
     return new InvalidTokenError(reason, { cause: error, claim: error.claim })
   }
-  const code = (error as { code?: unknown })?.code
-  switch (code) {
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return new InvalidTokenError('signature', { cause: error })
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return new InvalidTokenError('algorithm', { cause: error })
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return new InvalidTokenError('unknown_key', { cause: error })
-    default:
-      return new InvalidTokenError('malformed', { cause: error })
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new InvalidTokenError('signature', { cause: error })
+  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('algorithm', { cause: error })
+  // Malformed JWS/JWT, or a header jose does not support (`crit`, `b64: false`).
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  ) {
+    return new InvalidTokenError('malformed', { cause: error })
   }
+  return error
 }
 
 /**
- * jose's `jwtVerify`, plus the case it leaves to callers: a token without `kid` when the key set holds
- * several keys of its type. Each candidate is tried; a claim error from one means its signature matched.
+ * Tries each candidate key. A key that cannot be imported is skipped, never the end of the search; a claim error
+ * means the signature matched, so it decides the answer.
  */
-async function verifySignatureAndClaims(token: string, getKey: JWTVerifyGetKey, options: JWTVerifyOptions) {
-  try {
-    return await jwtVerify(token, getKey, options)
-  } catch (error) {
-    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error
-    for await (const key of error as AsyncIterable<CryptoKey>) {
-      try {
-        return await jwtVerify(token, key, options)
-      } catch (attempt) {
-        if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt
-      }
+async function verifyWithCandidates(
+  token: string,
+  alg: string,
+  candidates: readonly PublishedKey[],
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
+  let tried = false
+  for (const candidate of candidates) {
+    let key: CryptoKey
+    try {
+      key = await candidate.importFor(alg)
+    } catch {
+      continue
     }
-    throw new InvalidTokenError('signature')
+    tried = true
+    try {
+      return (await jwtVerify(token, key, options)).payload
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error
+    }
+  }
+  throw new InvalidTokenError(tried ? 'signature' : 'unknown_key')
+}
+
+/** The protected header of untrusted input: every failure to decode it is the token's (jose throws a plain TypeError). */
+function decodeHeader(token: string): ReturnType<typeof decodeProtectedHeader> {
+  try {
+    return decodeProtectedHeader(token)
+  } catch (cause) {
+    throw new InvalidTokenError('malformed', { cause })
   }
 }
 
-function checkPositiveInteger(name: string, value: number | undefined): void {
+function checkNonNegativeInteger(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${name}" option must be a non-negative integer`)
   }
 }
 
 /**
- * Creates the verifier: jose `jwtVerify` with an algorithm allowlist, exact issuer, audience, required
- * `exp`, clock tolerance, plus what jose leaves out (RFC 9068 typing, an `iat` in the future).
+ * Creates the verifier: jose `jwtVerify` with an algorithm allowlist, exact issuer, audience, required `exp` and
+ * clock tolerance, plus what jose leaves out (RFC 9068 typing, a future `iat`, finite NumericDates, string
+ * audiences, canonical base64url, bounded key candidates).
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const algorithms = [...(options.algorithms ?? ['RS256'])]
@@ -197,8 +167,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     throw new TypeError('"audience" option must be a non-empty string')
   }
   const tolerance = options.clockToleranceSeconds ?? 5
-  checkPositiveInteger('clockToleranceSeconds', tolerance)
-  checkPositiveInteger('maxTokenAgeSeconds', options.maxTokenAgeSeconds)
+  checkNonNegativeInteger('clockToleranceSeconds', tolerance)
+  checkNonNegativeInteger('maxTokenAgeSeconds', options.maxTokenAgeSeconds)
   const strict = options.strict ?? false
   const requiredClaims = strict ? ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] : ['iss', 'exp', 'aud']
   const acceptedTypes = strict ? RFC9068_TYPES : COMPATIBLE_TYPES
@@ -208,19 +178,22 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   async function verify(token: string): Promise<AccessTokenPrincipal> {
     try {
       checkCompactShape(token)
-      // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed
-      // token is a 401 even while the issuer is unreachable (jose would decode it only after the keys).
-      const header = decodeProtectedHeader(token)
-      if (typeof header.alg !== 'string' || !(algorithms as string[]).includes(header.alg)) {
-        throw new InvalidTokenError('algorithm')
-      }
+      // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
+      // 401 even while the issuer is unreachable (jose would decode it only after the keys).
+      const header = decodeHeader(token)
+      const { alg, kid } = header
+      if (typeof alg !== 'string' || !(algorithms as string[]).includes(alg)) throw new InvalidTokenError('algorithm')
       const typ: unknown = header.typ
       if (typ === undefined ? strict : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
         throw new InvalidTokenError('type')
       }
+      if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError('malformed')
+
       const issuer = await keys.issuer()
+      const candidates = await keys.keysFor(alg, kid)
+      if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw new InvalidTokenError('unknown_key')
       const currentDate = new Date(now())
-      const { payload } = await verifySignatureAndClaims(token, keys.getKey, {
+      const payload = await verifyWithCandidates(token, alg, candidates, {
         algorithms,
         issuer,
         audience,
@@ -229,14 +202,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         currentDate,
         ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: options.maxTokenAgeSeconds }),
       })
+      checkClaimTypes(payload)
       // jose ignores a future `iat` unless a maximum age is set.
       if (typeof payload.iat === 'number' && payload.iat > currentDate.getTime() / 1000 + tolerance) {
         throw new InvalidTokenError('issued_in_future', { claim: 'iat' })
-      }
-      for (const claim of ['sub', 'client_id', 'jti', 'scope'] as const) {
-        if (payload[claim] !== undefined && typeof payload[claim] !== 'string') {
-          throw new InvalidTokenError('invalid_claim', { claim })
-        }
       }
       return {
         claims: payload as AccessTokenClaims,
