@@ -80,7 +80,8 @@ function toOidcProviderParams(form: URLSearchParams, req: IncomingMessage, optio
 
 /**
  * The request as oidc-provider expects it: an unread stream holding a form body, with headers that match it.
- * (Handing it an already-read request makes it fall back to `req.body` with a warning.)
+ * (Handing it an already-read request makes it fall back to `req.body` with a warning.) Koa reads `method`,
+ * `url`, `headers`, `socket` and `httpVersion*` from it; oidc-provider reads the stream.
  */
 function withFormBody(req: IncomingMessage, form: URLSearchParams): IncomingMessage {
   const body = Buffer.from(form.toString())
