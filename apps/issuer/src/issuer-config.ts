@@ -7,11 +7,17 @@ export interface DevClient {
 }
 
 export interface IssuerConfig {
-  /** The `iss` of every token, whoever asks and by whichever host name. */
-  readonly issuer: string
+  /**
+   * The `iss` of every token, whoever asks and by whichever host name. Unset: derived from the bound port
+   * once listening (`http://<host>:<port>`), so that `ISSUER_PORT=0` needs no port chosen in advance.
+   */
+  readonly issuer: string | undefined
+  /** `0`: any free port, read back after listening. */
   readonly port: number
   readonly host: string
   readonly clients: readonly DevClient[]
+  /** The APIs (Auth0's audiences, RFC 8707 resources) tokens may be issued for; any other is refused. */
+  readonly audiences: readonly string[]
   /** A private JWK given in the environment, if any. */
   readonly signingKey: string | undefined
   /** Where a generated key is kept between restarts; unset: a new key on every start. */
@@ -25,8 +31,22 @@ export const DEFAULT_CLIENTS: readonly DevClient[] = [
   { clientId: 'limited-client', clientSecret: 'limited-secret', scopes: ['write:messages'] },
 ]
 
+/** The API identifier the API (`AUTH0_API_AUDIENCE`) and docker compose use by default. */
+export const DEFAULT_AUDIENCES: readonly string[] = ['https://api.local.test']
+
+/**
+ * Token lifetimes allowed, in seconds. oidc-provider only asks for a positive integer; a token that expires
+ * within a minute cannot be pasted and tried by hand, and Auth0 allows APIs at most 30 days.
+ */
+export const ACCESS_TOKEN_TTL_RANGE = { min: 60, max: 2_592_000 } as const
+
 export class IssuerConfigError extends Error {
   override name = 'IssuerConfigError'
+}
+
+/** A value quoted for an error line: one line, never long. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
 }
 
 function parseClients(raw: string): DevClient[] {
@@ -57,30 +77,54 @@ function parseClients(raw: string): DevClient[] {
   })
 }
 
+function parseAudiences(raw: string): string[] {
+  const audiences = raw.split(',').map((entry) => entry.trim())
+  for (const audience of audiences) {
+    // RFC 8707 §2: a resource indicator is an absolute URI without a fragment; oidc-provider refuses others.
+    if (URL.parse(audience) === null || audience.includes('#')) {
+      throw new IssuerConfigError(
+        `ISSUER_AUDIENCES must be comma-separated absolute URIs without a fragment (e.g. ISSUER_AUDIENCES=https://api.local.test,https://other-api.local.test), got ${quoted(audience)}`,
+      )
+    }
+  }
+  return [...new Set(audiences)]
+}
+
+function parseTtl(raw: string | undefined): number {
+  const { min, max } = ACCESS_TOKEN_TTL_RANGE
+  const ttl = Number(raw ?? 3600)
+  if (!Number.isInteger(ttl) || ttl < min || ttl > max) {
+    throw new IssuerConfigError(
+      `ISSUER_ACCESS_TOKEN_TTL must be a whole number of seconds from ${min} to ${max} (e.g. ISSUER_ACCESS_TOKEN_TTL=3600), got ${quoted(raw ?? '')}`,
+    )
+  }
+  return ttl
+}
+
+/** The issuer's configuration from its environment; throws {@link IssuerConfigError} with a one-line message. */
 export function loadIssuerConfig(raw: Readonly<Record<string, string | undefined>>): IssuerConfig {
   // Blank means unset (docker compose passes `${VAR:-}` as an empty string).
-  const env = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value.trim() !== ''))
+  const env = Object.fromEntries(
+    Object.entries(raw)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== '')
+      .map(([key, value]) => [key, value.trim()]),
+  )
   const port = Number(env.ISSUER_PORT ?? env.PORT ?? 9000)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new IssuerConfigError('ISSUER_PORT must be a port number (e.g. ISSUER_PORT=9000)')
+    throw new IssuerConfigError('ISSUER_PORT must be a port number from 0 (any free port) to 65535 (e.g. 9000)')
   }
-  const issuer = (env.ISSUER_URL ?? `http://localhost:${port === 0 ? 9000 : port}`).replace(/\/+$/, '')
-  try {
-    new URL(issuer)
-  } catch {
-    throw new IssuerConfigError('ISSUER_URL must be an absolute URL (e.g. ISSUER_URL=http://localhost:9000)')
-  }
-  const ttl = Number(env.ISSUER_ACCESS_TOKEN_TTL ?? 3600)
-  if (!Number.isInteger(ttl) || ttl < 60) {
-    throw new IssuerConfigError('ISSUER_ACCESS_TOKEN_TTL must be a number of seconds >= 60 (e.g. 3600)')
+  const issuer = env.ISSUER_URL?.replace(/\/+$/, '')
+  if (issuer !== undefined && !/^https?:$/.test(URL.parse(issuer)?.protocol ?? '')) {
+    throw new IssuerConfigError('ISSUER_URL must be an absolute http(s) URL (e.g. ISSUER_URL=http://localhost:9000)')
   }
   return {
     issuer,
     port,
     host: env.ISSUER_HOST ?? '0.0.0.0',
     clients: env.ISSUER_CLIENTS === undefined ? DEFAULT_CLIENTS : parseClients(env.ISSUER_CLIENTS),
-    signingKey: env.ISSUER_SIGNING_KEY || undefined,
-    signingKeyFile: env.ISSUER_SIGNING_KEY_FILE || undefined,
-    accessTokenTtlSeconds: ttl,
+    audiences: env.ISSUER_AUDIENCES === undefined ? DEFAULT_AUDIENCES : parseAudiences(env.ISSUER_AUDIENCES),
+    signingKey: env.ISSUER_SIGNING_KEY,
+    signingKeyFile: env.ISSUER_SIGNING_KEY_FILE,
+    accessTokenTtlSeconds: parseTtl(env.ISSUER_ACCESS_TOKEN_TTL),
   }
 }

@@ -1,63 +1,46 @@
+import { randomBytes } from 'node:crypto'
 import type { JWK } from 'jose'
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider'
+import type { AsymmetricSigningAlgorithm, errors as OidcErrors, Provider } from 'oidc-provider'
 import type { IssuerConfig } from './issuer-config.ts'
+import type { OidcProviderModule } from './load-oidc-provider.ts'
+import { createMemoryAdapter } from './memory-adapter.ts'
 
-const TOKEN_PATH = '/oauth/token'
+/** Auth0's token endpoint path. */
+export const TOKEN_PATH = '/oauth/token'
 
-function readBody(ctx: KoaContextWithOIDC): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = ''
-    ctx.req.setEncoding('utf8')
-    ctx.req.on('data', (chunk: string) => {
-      text += chunk
-      if (text.length > 64 * 1024) reject(new Error('request body too large'))
-    })
-    ctx.req.on('end', () => resolve(text))
-    ctx.req.on('error', reject)
-  })
-}
+/** DPoP proof algorithms accepted (RFC 9449), published as `dpop_signing_alg_values_supported`. */
+export const DPOP_SIGNING_ALGS: readonly AsymmetricSigningAlgorithm[] = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'Ed25519',
+  'EdDSA',
+]
 
-/**
- * Auth0's token request, spoken to oidc-provider: JSON or form bodies, `audience` as the RFC 8707
- * `resource`, and every allowed scope when none is asked for (Auth0's client_credentials behaviour).
- */
-function auth0Compatibility(config: IssuerConfig) {
-  return async function auth0TokenRequest(ctx: KoaContextWithOIDC, next: () => Promise<unknown>) {
-    if (ctx.method !== 'POST' || ctx.path !== TOKEN_PATH) return next()
-    const type = ctx.get('content-type').toLowerCase()
-    if (!type.startsWith('application/json') && !type.startsWith('application/x-www-form-urlencoded')) return next()
-    const text = await readBody(ctx)
-    let params: Record<string, unknown>
-    try {
-      params = type.startsWith('application/json')
-        ? (JSON.parse(text) as Record<string, unknown>)
-        : Object.fromEntries(new URLSearchParams(text))
-    } catch {
-      ctx.status = 400
-      ctx.body = { error: 'invalid_request', error_description: 'the request body is not valid JSON' }
-      return
-    }
-    if (typeof params !== 'object' || params === null) params = {}
-    if (params.resource === undefined && typeof params.audience === 'string') params.resource = params.audience
-    delete params.audience
-    if (params.grant_type === 'client_credentials' && (params.scope === undefined || params.scope === '')) {
-      const client = config.clients.find((c) => c.clientId === params.client_id)
-      if (client !== undefined && client.scopes.length > 0) params.scope = client.scopes.join(' ')
-    }
-    const form = new URLSearchParams()
-    for (const [key, value] of Object.entries(params)) if (typeof value === 'string') form.set(key, value)
-    // oidc-provider reads an already-parsed form body from here.
-    ctx.req.headers['content-type'] = 'application/x-www-form-urlencoded'
-    ctx.req.headers['content-length'] = String(Buffer.byteLength(form.toString()))
-    ;(ctx.request as unknown as { body: Record<string, string> }).body = Object.fromEntries(form)
-    return next()
-  }
+/** Auth0 answers a token request for an API it does not know with 403 `access_denied`, not 400. */
+function accessDenied(errors: typeof OidcErrors, description: string): Error {
+  const error = new errors.AccessDenied(description)
+  error.status = 403
+  error.statusCode = 403
+  return error
 }
 
 /** An OpenID Provider (oidc-provider) issuing RS256 JWT access tokens through client_credentials. */
-export function createProvider(config: IssuerConfig, signingKey: JWK): Provider {
+export function createProvider(
+  oidc: OidcProviderModule,
+  config: IssuerConfig & { readonly issuer: string },
+  signingKey: JWK,
+): Provider {
   const allScopes = [...new Set(config.clients.flatMap((client) => client.scopes))]
-  const provider = new Provider(config.issuer, {
+  const audiences = new Set(config.audiences)
+  const provider = new oidc.Provider(config.issuer, {
+    adapter: createMemoryAdapter(),
     clients: config.clients.map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,
@@ -74,18 +57,31 @@ export function createProvider(config: IssuerConfig, signingKey: JWK): Provider 
       introspection: { enabled: false },
       revocation: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a request with a valid `DPoP` proof gets a token bound to the proof's key (`cnf.jkt`,
+      // `token_type: DPoP`); one without keeps getting a Bearer token. Nonces are offered, not required: a proof
+      // whose `iat` is too far off is answered `use_dpop_nonce` with a fresh `DPoP-Nonce` to retry with. They
+      // are derived from this secret, so they stop being valid when the issuer restarts. Replays are refused.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), allowReplay: false },
       resourceIndicators: {
         enabled: true,
-        // Any absolute URI is an API here: this issuer is for development.
-        defaultResource: () => undefined as unknown as string,
+        // Auth0 (client_credentials) with no audience and no default audience.
+        defaultResource: () => {
+          throw accessDenied(
+            oidc.errors,
+            'No audience parameter was provided, and no default audience has been configured',
+          )
+        },
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => ({
-          audience: resource,
-          scope: allScopes.join(' '),
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: config.accessTokenTtlSeconds,
-          jwt: { sign: { alg: 'RS256' } },
-        }),
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!audiences.has(resource)) throw accessDenied(oidc.errors, `Service not found: ${resource}`)
+          return {
+            audience: resource,
+            scope: allScopes.join(' '),
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtlSeconds,
+            jwt: { sign: { alg: 'RS256' } },
+          }
+        },
       },
     },
     // Auth0 RBAC puts the granted permissions in the token too; mirror the scopes there.
@@ -94,10 +90,9 @@ export function createProvider(config: IssuerConfig, signingKey: JWK): Provider 
       return { permissions: scope === undefined ? [] : scope.split(' ').filter(Boolean), gty: 'client-credentials' }
     },
     ttl: { ClientCredentials: config.accessTokenTtlSeconds },
-    enabledJWA: { clientAuthSigningAlgValues: ['RS256'] },
+    enabledJWA: { clientAuthSigningAlgValues: ['RS256'], dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS] },
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
   })
   provider.proxy = true
-  provider.use(auth0Compatibility(config))
   return provider
 }
