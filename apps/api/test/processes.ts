@@ -42,15 +42,19 @@ export function freePort(): number {
   return port
 }
 
-/** The development issuer (apps/issuer) as `bun run dev` starts it, on a free loopback port. */
+/** The development issuer (apps/issuer) as `bun run dev` starts it, on a loopback port it picks itself. */
 export async function startLocalIssuer() {
-  const port = freePort()
-  const baseUrl = `http://127.0.0.1:${port}`
   const child = spawnLogged(['bun', '--no-env-file', join(import.meta.dir, '..', '..', 'issuer', 'src', 'index.ts')], {
     cwd: import.meta.dir,
-    env: { ISSUER_PORT: String(port), ISSUER_HOST: '127.0.0.1', ISSUER_URL: baseUrl },
+    // The issuer refuses audiences it is not configured with, as Auth0 does: these are the ones the tests use.
+    env: {
+      ISSUER_PORT: '0',
+      ISSUER_HOST: '127.0.0.1',
+      ISSUER_AUDIENCES: 'https://api.example.test,https://another-api.local.test',
+    },
   })
-  await child.waitForLog('issuer_started')
+  // With port 0 and no ISSUER_URL, the issuer's identifier is derived from the port it bound.
+  const baseUrl = String((await child.waitForLog('issuer_started')).issuer)
   return {
     baseUrl,
     child,
