@@ -20,6 +20,12 @@ const authErrors = {
   503: ErrorBody,
 }
 
+const NewMessage = t.Object(
+  { text: t.String({ minLength: 1, maxLength: 280 }) },
+  { additionalProperties: false, description: 'A message to post' },
+)
+const PostedMessage = t.Object({ text: t.String(), author: t.String() })
+
 /**
  * Claims are data from outside: serialised here, never returned as an object for the framework to render. Elysia
  * picks how to render a returned value by its `constructor.name`, so a signed claim named `constructor` could
@@ -29,23 +35,39 @@ const claimsResponse = (claims: AccessTokenClaims) => Response.json(claims)
 
 /** The routes of the Auth0 FastAPI tutorial. */
 export function createMessageRoutes(auth: ReturnType<typeof createAuthPlugin>) {
-  return new Elysia({ name: 'routes/messages', prefix: '/api' })
-    .use(auth)
-    .get('/public', () => publicMessage, {
-      detail: { summary: 'Public endpoint: no token needed', tags: ['messages'] },
-      response: { 200: t.Object({ status: t.String(), msg: t.String() }) },
-    })
-    .get('/private', ({ auth }) => claimsResponse(auth.claims), {
-      auth: true,
-      detail: { summary: 'Any valid access token: returns its claims', tags: ['messages'] },
-      response: { 200: Claims, ...authErrors },
-    })
-    .get('/private-scoped', ({ auth }) => claimsResponse(auth.claims), {
-      auth: { scopes: ['read:messages'] },
-      detail: {
-        summary: 'Needs the read:messages scope: returns the claims',
-        tags: ['messages'],
-      },
-      response: { 200: Claims, ...authErrors, 403: ErrorBody },
-    })
+  return (
+    new Elysia({ name: 'routes/messages', prefix: '/api' })
+      .use(auth)
+      .get('/public', () => publicMessage, {
+        detail: { summary: 'Public endpoint: no token needed', tags: ['messages'] },
+        response: { 200: t.Object({ status: t.String(), msg: t.String() }) },
+      })
+      .get('/private', ({ auth }) => claimsResponse(auth.claims), {
+        auth: true,
+        detail: { summary: 'Any valid access token: returns its claims', tags: ['messages'] },
+        response: { 200: Claims, ...authErrors },
+      })
+      .get('/private-scoped', ({ auth }) => claimsResponse(auth.claims), {
+        auth: { scopes: ['read:messages'] },
+        detail: {
+          summary: 'Needs the read:messages scope: returns the claims',
+          tags: ['messages'],
+        },
+        response: { 200: Claims, ...authErrors, 403: ErrorBody },
+      })
+      // A route with a JSON body: the credential is checked before the body is read or validated.
+      .post(
+        '/messages',
+        ({ auth, body, status }) => status(201, { text: body.text, author: String(auth.claims.sub) }),
+        {
+          auth: { scopes: ['write:messages'] },
+          body: NewMessage,
+          detail: {
+            summary: 'Needs write:messages: posts a message (echoed back; this template stores nothing)',
+            tags: ['messages'],
+          },
+          response: { 201: PostedMessage, ...authErrors, 403: ErrorBody },
+        },
+      )
+  )
 }
