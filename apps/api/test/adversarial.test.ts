@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import {
   createManualClock,
   generateTestKey,
@@ -15,12 +15,15 @@ import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
 // What an attacker tried over HTTP (issue 8 §4), each answered as it must be. The rules themselves are tested in
 // packages/access-token; these prove that the app, as wired, holds them.
 let issuer: IssuerStub
-beforeEach(async () => {
+beforeAll(async () => {
   issuer = await startIssuerStub({ audience })
 })
-afterEach(async () => {
+afterAll(() => issuer.close())
+beforeEach(() => {
+  issuer.reset()
+})
+afterEach(() => {
   closeTestApis()
-  await issuer.close()
 })
 
 function loggedApi(env: Record<string, string> = {}) {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { createManualClock, type IssuerStub, type ManualClock, startIssuerStub } from '@repo/testing'
 import { createJsonLogger } from '../src/logger.ts'
 import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
@@ -7,13 +7,16 @@ import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
 let issuer: IssuerStub
 let clock: ManualClock
 
-beforeEach(async () => {
+beforeAll(async () => {
   issuer = await startIssuerStub({ audience })
+})
+afterAll(() => issuer.close())
+beforeEach(() => {
+  issuer.reset()
   clock = createManualClock(Date.now())
 })
-afterEach(async () => {
+afterEach(() => {
   closeTestApis()
-  await issuer.close()
 })
 
 const mint = (claims: Record<string, unknown> = {}) =>

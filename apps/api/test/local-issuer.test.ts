@@ -10,7 +10,10 @@ beforeAll(async () => {
   issuer = await startLocalIssuer()
   api = createTestApi(issuer)
 })
-afterAll(() => issuer.stop())
+afterAll(async () => {
+  api.runtime.keySet.close()
+  await issuer.stop()
+})
 
 describe('API + development issuer, client_credentials end to end', () => {
   test('a token with read:messages opens all three routes', async () => {
@@ -40,6 +43,7 @@ describe('API + development issuer, client_credentials end to end', () => {
   })
 
   test('the API is ready once it has the issuer’s keys', async () => {
+    await api.runtime.keySet.refresh()
     expect((await request(api.app, '/readyz')).status).toBe(200)
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { createManualClock, generateTestKey, type IssuerStub, type ManualClock, startIssuerStub } from '@repo/testing'
 import {
   createAccessTokenVerifier,
@@ -14,14 +14,17 @@ let clock: ManualClock
 let events: ReturnType<typeof recordEvents>
 const opened: RemoteKeySet[] = []
 
-beforeEach(async () => {
+beforeAll(async () => {
   issuer = await startIssuerStub({ audience })
+})
+afterAll(() => issuer.close())
+beforeEach(() => {
+  issuer.reset()
   clock = createManualClock(Date.now())
   events = recordEvents()
 })
-afterEach(async () => {
+afterEach(() => {
   for (const keys of opened.splice(0)) keys.close()
-  await issuer.close()
 })
 
 /** Every event, and a way to await the next one of a type (a timer's fetch, say) instead of sleeping. */
@@ -164,7 +167,10 @@ describe('close()', () => {
     keys.close()
     expect(clock.pendingTimers()).toBe(0)
     expect(keys.health().state).toBe('closed')
-    await issuer.close() // releases the hanging request: its answer must not bring the key set back
+    issuer.mode = 'ok'
+    issuer.releaseHanging() // a good answer after close() must not bring the key set back
+    await keys.refresh() // refuses at once (closed) and starts nothing
+    expect(issuer.jwksRequests).toBe(2)
     clock.advance(3_600_000)
     expect(clock.pendingTimers()).toBe(0)
     expect(keys.health()).toMatchObject({ ready: false, state: 'closed' })
@@ -265,9 +271,11 @@ describe('outages', () => {
   })
 
   test('a refused connection is a 503, not a 401', async () => {
-    const { port } = new URL(issuer.baseUrl)
+    // A port that was just served and closed: nothing listens there.
+    const gone = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+    const port = gone.port
+    await gone.stop(true)
     const token = await mint()
-    await issuer.close()
     const { verifier } = setup({ source: { issuer: issuer.issuer, jwksUri: `http://127.0.0.1:${port}/jwks` } })
     expect(await outcome(verifier.verify(token))).toBe('503:network')
   })

@@ -45,6 +45,10 @@ export interface IssuerStub {
    * a claim set to `undefined` is left out.
    */
   mint(claims?: Record<string, unknown>, options?: SignOptions & { key?: TestKey }): Promise<string>
+  /** Answers the requests held by `hang` (and ends stalled bodies) as the stub is set now. */
+  releaseHanging(): void
+  /** Back to how it started (first key, `ok`, no overrides, counters at zero): one stub can serve a whole file. */
+  reset(): void
   /** Publishes a new key and signs with it from now on; keeps the old keys unless `replace`. */
   rotate(options?: { replace?: boolean }): Promise<TestKey>
   close(): Promise<void>
@@ -55,6 +59,42 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
   const first = await generateTestKey(options.alg)
   const hanging = new Set<() => void>()
   const requestWaiters: (() => void)[] = []
+  /** The answer to a discovery or JWKS request in `mode`. */
+  function answer(pathname: string, isJwks: boolean, mode: IssuerStubMode): Response | Promise<Response> {
+    switch (mode) {
+      case 'http_500':
+        return new Response('down', { status: 500 })
+      case 'hang':
+        // Answered when released: as the stub is set then, or as an error if it still hangs.
+        return new Promise<Response>((resolve) => {
+          hanging.add(() => resolve(answer(pathname, isJwks, stub.mode === 'hang' ? 'http_500' : stub.mode)))
+        })
+      case 'garbage':
+        return new Response('<html>maintenance</html>', { headers: { 'content-type': 'text/html' } })
+      case 'empty_keys':
+        if (isJwks) return Response.json({ keys: [] })
+        break
+      case 'redirect':
+        return new Response(null, { status: 302, headers: { location: `${pathname}?followed=1` } })
+      case 'endless':
+        return new Response(endlessBody(stub), { headers: { 'content-type': 'application/json' } })
+      case 'stalled_body':
+        return new Response(stalledBody(hanging), { headers: { 'content-type': 'application/json' } })
+    }
+    if (!isJwks) {
+      return Response.json({
+        issuer: stub.discoveryIssuer ?? stub.issuer,
+        jwks_uri: stub.jwksUri,
+        token_endpoint: `${stub.baseUrl}/oauth/token`,
+        id_token_signing_alg_values_supported: ['RS256'],
+        ...stub.discoveryExtra,
+      })
+    }
+    const headers: Record<string, string> = {}
+    if (stub.cacheControl !== undefined) headers['cache-control'] = stub.cacheControl
+    return Response.json({ keys: stub.keys.map((key) => key.publicJwk) }, { headers })
+  }
+
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -67,38 +107,7 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
       if (isJwks) stub.jwksRequests += 1
       else stub.discoveryRequests += 1
       for (const notify of requestWaiters.splice(0)) notify()
-      const mode = searchParams.has('followed') ? 'ok' : stub.mode
-      switch (mode) {
-        case 'http_500':
-          return new Response('down', { status: 500 })
-        case 'hang':
-          return new Promise<Response>((resolve) => {
-            hanging.add(() => resolve(new Response('late', { status: 500 })))
-          })
-        case 'garbage':
-          return new Response('<html>maintenance</html>', { headers: { 'content-type': 'text/html' } })
-        case 'empty_keys':
-          if (isJwks) return Response.json({ keys: [] })
-          break
-        case 'redirect':
-          return new Response(null, { status: 302, headers: { location: `${pathname}?followed=1` } })
-        case 'endless':
-          return new Response(endlessBody(stub), { headers: { 'content-type': 'application/json' } })
-        case 'stalled_body':
-          return new Response(stalledBody(hanging), { headers: { 'content-type': 'application/json' } })
-      }
-      if (isDiscovery) {
-        return Response.json({
-          issuer: stub.discoveryIssuer ?? stub.issuer,
-          jwks_uri: stub.jwksUri,
-          token_endpoint: `${stub.baseUrl}/oauth/token`,
-          id_token_signing_alg_values_supported: ['RS256'],
-          ...stub.discoveryExtra,
-        })
-      }
-      const headers: Record<string, string> = {}
-      if (stub.cacheControl !== undefined) headers['cache-control'] = stub.cacheControl
-      return Response.json({ keys: stub.keys.map((key) => key.publicJwk) }, { headers })
+      return answer(pathname, isJwks, searchParams.has('followed') ? 'ok' : stub.mode)
     },
   })
   const baseUrl = `http://127.0.0.1:${server.port}`
@@ -129,6 +138,25 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
       for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
       return signToken(signOptions.key ?? stub.signingKey, payload as JWTPayload, signOptions)
     },
+    releaseHanging() {
+      const held = [...hanging]
+      hanging.clear()
+      for (const release of held) release()
+    },
+    reset() {
+      stub.releaseHanging()
+      Object.assign(stub, {
+        keys: [first],
+        signingKey: first,
+        mode: 'ok',
+        cacheControl: undefined,
+        discoveryIssuer: undefined,
+        discoveryExtra: {},
+        jwksRequests: 0,
+        discoveryRequests: 0,
+        endlessBytesSent: 0,
+      })
+    },
     async rotate({ replace = false } = {}) {
       const key = await generateTestKey(options.alg)
       stub.keys = replace ? [key] : [...stub.keys, key]
@@ -136,7 +164,7 @@ export async function startIssuerStub(options: { audience?: string; alg?: string
       return key
     },
     async close() {
-      for (const release of hanging) release()
+      stub.releaseHanging()
       await server.stop(true)
     },
   }
