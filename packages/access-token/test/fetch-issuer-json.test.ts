@@ -21,6 +21,24 @@ async function serving(respond: () => Response) {
 
 const options = { fetch, clock: systemClock, timeoutMs: 5_000, maxBytes }
 
+/** A fetch that counts the body bytes its caller pulls. */
+function countingFetch() {
+  let bytes = 0
+  const counting = (async (input: string, init?: RequestInit) => {
+    const response = await fetch(input, init)
+    const counted = response.body?.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      }),
+    )
+    return new Response(counted, { status: response.status, headers: response.headers })
+  }) as typeof fetch
+  return { fetch: counting, bytesRead: () => bytes }
+}
+
 async function failure(promise: Promise<unknown>): Promise<string> {
   try {
     await promise
@@ -58,7 +76,9 @@ describe('fetchIssuerJson: the size cap', () => {
   test('a declared Content-Length over the cap is refused before reading', async () => {
     const body = `{"keys":[],"pad":"${'x'.repeat(maxBytes)}"}`
     const server = await serving(() => new Response(body, { headers: { 'content-type': 'application/json' } }))
-    expect(await failure(fetchIssuerJson(server.url, options))).toBe('invalid_response')
+    const { fetch: counting, bytesRead } = countingFetch()
+    expect(await failure(fetchIssuerJson(server.url, { ...options, fetch: counting }))).toBe('invalid_response')
+    expect(bytesRead()).toBe(0)
     server.stop()
   })
 

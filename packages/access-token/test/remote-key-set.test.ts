@@ -170,7 +170,11 @@ describe('close()', () => {
     issuer.mode = 'ok'
     issuer.releaseHanging() // a good answer after close() must not bring the key set back
     await keys.refresh() // refuses at once (closed) and starts nothing
+    // Lets the promise reactions close() set off run to the end (microtasks only; no time passes).
+    await new Promise((resolve) => setImmediate(resolve))
     expect(issuer.jwksRequests).toBe(2)
+    expect(clock.pendingTimers()).toBe(0) // the aborted fetch's failure armed no retry
+    expect(keys.health().state).toBe('closed')
     clock.advance(3_600_000)
     expect(clock.pendingTimers()).toBe(0)
     expect(keys.health()).toMatchObject({ ready: false, state: 'closed' })

@@ -235,17 +235,17 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     }
     const abort = new AbortController()
     const startedAt = clock.now()
+    // A result that arrives after close() changes nothing (transition ignores it) and is answered as closed.
     const keys = fetchKeys(abort.signal).then(
       (next) => {
-        if (abort.signal.aborted) throw unavailable('closed')
         transition({ type: 'fetched', keys: next, durationMs: clock.now() - startedAt })
+        if (state.kind === 'closed') throw unavailable('closed')
         return next
       },
       (error: unknown) => {
-        if (abort.signal.aborted) throw unavailable('closed', error)
         const reason = error instanceof IssuerFetchError ? error.reason : 'network'
         transition({ type: 'failed', reason, detail: error instanceof Error ? error.message : 'unknown error' })
-        throw unavailable(reason, error)
+        throw unavailable(state.kind === 'closed' ? 'closed' : reason, error)
       },
     )
     inFlight = { keys, abort }
