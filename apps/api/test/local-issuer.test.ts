@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { type LocalIssuer, startLocalIssuer } from '@repo/testing'
 import { audience, createTestApi, request } from './helpers.ts'
-import { startLocalIssuer } from './processes.ts'
+
+/** An audience the issuer also serves, but not this API. */
+const anotherAudience = 'https://another-api.local.test'
 
 // The whole flow with the real OpenID Provider of apps/issuer: no stub, no Auth0 account, no internet.
-let issuer: Awaited<ReturnType<typeof startLocalIssuer>>
+let issuer: LocalIssuer
 let api: ReturnType<typeof createTestApi>
 
 beforeAll(async () => {
-  issuer = await startLocalIssuer()
+  issuer = await startLocalIssuer({ audiences: [audience, anotherAudience] })
   api = createTestApi(issuer)
 })
 afterAll(async () => {
@@ -36,7 +39,7 @@ describe('API + development issuer, client_credentials end to end', () => {
   })
 
   test('a token the issuer made for another audience is refused', async () => {
-    const token = await issuer.token({ audience: 'https://another-api.local.test' })
+    const token = await issuer.token({ audience: anotherAudience })
     const result = await request(api.app, '/api/private', { token })
     expect(result.status).toBe(401)
     expect(result.challenge).toContain('error_description="The access token is not meant for this API"')

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnLogged } from '@repo/testing'
 import { audience } from './helpers.ts'
-import { spawnLogged } from './processes.ts'
 
 // The real entry point, as `bun run start` runs it, from a directory with no .env in reach. Serving and stopping
 // are tested on the compiled binary (e2e); here, what only the entry point decides.
@@ -17,9 +17,9 @@ function start(env: Record<string, string>) {
 
 describe('configuration errors', () => {
   test('with nothing set: exit 1 and one line naming AUTH0_DOMAIN and AUTH0_API_AUDIENCE', async () => {
-    const { proc } = start({})
-    expect(await proc.exited).toBe(1)
-    const stderr = await new Response(proc.stderr).text()
+    const child = start({})
+    expect(await child.exited).toBe(1)
+    const stderr = child.errors()
     expect(stderr.trim().split('\n')).toHaveLength(1)
     expect(stderr).toContain('AUTH0_DOMAIN is required')
     expect(stderr).toContain('AUTH0_API_AUDIENCE is required (e.g. AUTH0_API_AUDIENCE=https://api.example.com)')
@@ -27,14 +27,14 @@ describe('configuration errors', () => {
   })
 
   test('auth and server problems are reported together', async () => {
-    const { proc } = start({
+    const child = start({
       AUTH0_DOMAIN: 'tenant.auth0.com',
       AUTH0_API_AUDIENCE: 'a',
       PORT: 'eighty',
       AUTH0_ALGORITHMS: 'none',
     })
-    expect(await proc.exited).toBe(1)
-    const stderr = await new Response(proc.stderr).text()
+    expect(await child.exited).toBe(1)
+    const stderr = child.errors()
     expect(stderr).toContain('AUTH0_ALGORITHMS must list')
     expect(stderr).toContain('PORT must be a port number')
   })
@@ -69,7 +69,7 @@ describe('configuration errors', () => {
       expect(privateResponse.status).toBe(503)
       expect(privateResponse.headers.get('retry-after')).not.toBeNull()
     } finally {
-      server.proc.kill()
+      await server.stop()
     }
   })
 })

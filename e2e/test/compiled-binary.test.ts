@@ -2,36 +2,34 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'bun'
-import { audience } from './helpers.ts'
-import { freePort, spawnLogged, startLocalIssuer } from './processes.ts'
+import { type LocalIssuer, type LoggedProcess, spawnLogged, startLocalIssuer } from '@repo/testing'
+import { ensureApiBinary } from '../src/api-binary.ts'
 
 // The bundler can break what the sources do (see the pitfalls on --minify): test the artifact itself,
 // built by the package's own `build` script, the way the Dockerfile builds it.
-const appDir = join(import.meta.dir, '..')
-const binary = join(appDir, 'dist', 'api')
+const audience = 'https://api.example.test'
 const outside = mkdtempSync(join(tmpdir(), 'api-binary-'))
 
-let issuer: Awaited<ReturnType<typeof startLocalIssuer>>
-let server: ReturnType<typeof spawnLogged>
+let binary: string
+let issuer: LocalIssuer
+let server: LoggedProcess
 let base: string
-let port: number
+let port: string
 
 beforeAll(async () => {
-  const build = spawnSync(['bun', 'run', 'build'], { cwd: appDir, stdout: 'pipe', stderr: 'pipe' })
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`)
-  issuer = await startLocalIssuer()
-  port = freePort()
+  binary = ensureApiBinary().path
+  issuer = await startLocalIssuer({ audiences: [audience] })
   server = spawnLogged([binary], {
     cwd: outside,
-    env: { AUTH0_ISSUER_BASE_URL: issuer.baseUrl, AUTH0_API_AUDIENCE: audience, PORT: String(port), HOST: '127.0.0.1' },
+    env: { AUTH0_ISSUER_BASE_URL: issuer.baseUrl, AUTH0_API_AUDIENCE: audience, PORT: '0', HOST: '127.0.0.1' },
   })
   base = String((await server.waitForLog('server_started')).url)
+  port = new URL(base).port
   await server.waitForLog('readiness')
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
-  server?.proc.kill()
+  await server?.stop()
   await issuer?.stop()
   rmSync(outside, { recursive: true, force: true })
 })
@@ -69,17 +67,32 @@ describe('the compiled binary', () => {
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000)
   })
 
-  test('--healthcheck exits 0 against the running server, 1 when nothing listens', () => {
-    const healthy = spawnSync([binary, '--healthcheck'], { env: { PORT: String(port) }, cwd: outside })
-    expect(healthy.exitCode).toBe(0)
-    const unhealthy = spawnSync([binary, '--healthcheck'], { env: { PORT: String(freePort()) }, cwd: outside })
-    expect(unhealthy.exitCode).toBe(1)
+  test('--healthcheck exits 0 against the running server, 1 against a port that does not answer HTTP', async () => {
+    const healthcheck = (checkedPort: string | number) =>
+      Bun.spawn([binary, '--healthcheck'], { env: { PORT: String(checkedPort) }, cwd: outside }).exited
+    expect(await healthcheck(port)).toBe(0)
+    // Held for the whole check, so no other process can be there: accepts, then hangs up at once.
+    const hangUp = Bun.listen({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        open(socket) {
+          socket.end()
+        },
+        data() {},
+      },
+    })
+    try {
+      expect(await healthcheck(hangUp.port)).toBe(1)
+    } finally {
+      hangUp.stop(true)
+    }
   })
 
   test('stops promptly on SIGTERM', async () => {
     const started = performance.now()
     server.proc.kill('SIGTERM')
-    expect(await server.proc.exited).toBe(0)
+    expect(await server.exited).toBe(0)
     expect(performance.now() - started).toBeLessThan(3_000)
   })
 })
