@@ -119,7 +119,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     '# HTTP benchmark',
     '',
-    `- command: \`${run.command}\` (runs \`${run.argv}\`)`,
+    `- command: \`${run.command}\` (runs \`${run.argv}\` in benchmarks/http)`,
     `- date: ${run.date}`,
     `- Bun ${run.bun}; ${run.wrk}`,
     `- CPU: ${run.cpuModel}, ${run.cpuCount} CPUs; ${run.kernel}; load average at start ${run.loadAverage.toFixed(2)}`,

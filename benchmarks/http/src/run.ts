@@ -4,7 +4,7 @@
 // stub are stopped at the end, after a failure, and on SIGINT/SIGTERM.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { startIssuerStub } from '@repo/testing'
 import { buildApi } from './build-api.ts'
 import { cleanUpOnSignals, stopAllChildren } from './children.ts'
@@ -125,7 +125,7 @@ try {
   const report = formatReport({
     run: {
       command: describeCommand('bench'),
-      argv: `bun --no-env-file src/run.ts in benchmarks/http`,
+      argv: ['bun', ...process.execArgv, relative(packageDir, process.argv[1] ?? '')].join(' '),
       date: startedAt.toISOString(),
       bun: `${Bun.version} (${Bun.revision.slice(0, 9)})`,
       wrk: wrkVersion(),
