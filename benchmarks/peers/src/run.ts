@@ -1,20 +1,33 @@
 // `bun run bench:peers`: our API next to Auth0's express-oauth2-jwt-bearer and Hono's jwk middleware, each in its
-// own process behind real HTTP on 127.0.0.1, loaded one at a time by the generator in load.ts. Prints figures and
+// own process behind real HTTP on 127.0.0.1, loaded one at a time by wrk through @repo/bench-http (the same load
+// generator, settings and CPU pinning as `bun run bench`, so that the two tables compare). Prints figures and
 // ratios from one run; asserts nothing (not a test). Every child is stopped before the process ends.
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import {
+  cleanUpOnSignals,
+  createCpuLayout,
+  type LoadResult,
+  loadSettingsFromEnv,
+  pinThisProcess,
+  type RunningServer,
+  requireWrk,
+  runLoad,
+  type ServerSpec,
+  startServer,
+  stopAllChildren,
+  WrkMissingError,
+  wrkVersion,
+} from '@repo/bench-http'
 import { startIssuerStub } from '@repo/testing'
-import { type RunningServer, type ServerSpec, startServer, stopAllServers } from './child.ts'
-import { type LoadResult, runLoad } from './load.ts'
 import { formatMs, formatRate, formatRatio, formatTable, preview } from './table.ts'
 
 const packageDir = join(import.meta.dir, '..')
 const repoRoot = join(packageDir, '..', '..')
 const audience = 'https://api.example.test'
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32)
-const warmupMs = Number(process.env.BENCH_WARMUP_SECONDS ?? 1) * 1000
-const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000
+const settings = loadSettingsFromEnv() // BENCH_CONNECTIONS, BENCH_WARMUP_SECONDS, BENCH_SECONDS
+const layout = createCpuLayout() // the server on one CPU; wrk, the stub and this process on another
 const onlyServers = process.env.BENCH_SERVERS?.split(',').map((name) => name.trim())
 
 /** The version of `name` that Node's resolution finds from `fromDir` (works with Bun's isolated installs). */
@@ -41,6 +54,14 @@ async function compileForNode(entry: string): Promise<string> {
   return output.path
 }
 
+try {
+  requireWrk()
+} catch (error) {
+  if (!(error instanceof WrkMissingError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
 const issuer = await startIssuerStub({ audience })
 const now = Math.floor(Date.now() / 1000)
 const validToken = await issuer.mint({ scope: 'read:messages' })
@@ -54,14 +75,16 @@ const probes = [
 const loads = [probes[0], probes[1], probes[3]] as const
 
 const workDir = mkdtempSync(join(tmpdir(), 'bench-peers-')) // the children's stderr logs, and our API's cwd
-const cleanUp = async () => {
-  await stopAllServers()
-  await issuer.close()
-  rmSync(workDir, { recursive: true, force: true })
+let cleaned: Promise<void> | undefined
+const cleanUp = () => {
+  cleaned ??= (async () => {
+    await stopAllChildren()
+    await issuer.close()
+    rmSync(workDir, { recursive: true, force: true })
+  })()
+  return cleaned
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void cleanUp().finally(() => process.exit(130)))
-}
+cleanUpOnSignals(cleanUp)
 
 const nodePath = Bun.which('node')
 const nodeVersion = nodePath === null ? undefined : Bun.spawnSync([nodePath, '--version']).stdout.toString().trim()
@@ -146,7 +169,7 @@ async function benchmark(spec: ServerSpec): Promise<ServerReport> {
   const jwksBefore = issuer.jwksRequests
   let server: RunningServer
   try {
-    server = await startServer(spec, workDir)
+    server = await startServer(spec, { logDir: workDir, cpus: layout.server })
   } catch (error) {
     report.problem = `did not start: ${(error as Error).message}`
     console.log(`${spec.name}: ${report.problem}`)
@@ -174,7 +197,7 @@ async function benchmark(spec: ServerSpec): Promise<ServerReport> {
       const linesAtStart = await server.linesWritten()
       const url = `${server.baseUrl}/api/private`
       const headers: Record<string, string> = authorization === undefined ? {} : { authorization }
-      const result = await runLoad({ url, headers, expectedStatus: expected, concurrency, warmupMs, durationMs })
+      const result = await runLoad({ ...settings, url, headers, expectedStatus: expected, cpus: layout.load })
       const jwks = issuer.jwksRequests - jwksAtStart
       await Bun.sleep(100)
       const logLines = (await server.linesWritten()) - linesAtStart
@@ -204,8 +227,14 @@ function printReports(reports: readonly ServerReport[]) {
   const bodyRows = reports.flatMap((report) => report.bodies)
   console.log(formatTable(['server', 'request', 'body'], bodyRows, 'lll'))
 
-  const window = `${warmupMs / 1000} s warm-up, ${durationMs / 1000} s measured`
-  console.log(`\nLoad: ${concurrency} concurrent keep-alive loops per measurement, ${window}\n`)
+  const window = `${settings.warmupSeconds} s warm-up, ${settings.seconds} s measured`
+  const pinning =
+    layout.server === undefined
+      ? 'no CPU pinning'
+      : `server on CPU ${layout.server}, wrk and the issuer stub on CPU ${layout.load}`
+  console.log(
+    `\nLoad: wrk, ${settings.connections} keep-alive connections, ${settings.threads} thread, ${window}; ${pinning}\n`,
+  )
   const ours = reports[0]?.name.startsWith('ours') ? reports[0] : undefined
   const loadRows: string[][] = []
   for (const report of reports) {
@@ -260,7 +289,7 @@ try {
   const selected = specs.filter((spec) => onlyServers === undefined || onlyServers.includes(spec.name))
   const ours = { elysia: 'apps/api', jose: 'packages/access-token' }
   const eojb = join(packageDir, 'node_modules', 'express-oauth2-jwt-bearer')
-  console.log(`bun ${Bun.version}, node ${nodeVersion ?? '(not found: express under node skipped)'}`)
+  console.log(`bun ${Bun.version}, node ${nodeVersion ?? '(not found: express under node skipped)'}; ${wrkVersion()}`)
   console.log(
     `ours: elysia ${await installedVersion('elysia', join(repoRoot, ours.elysia))}, ` +
       `jose ${await installedVersion('jose', join(repoRoot, ours.jose))}`,
@@ -271,13 +300,13 @@ try {
       `(jose ${await installedVersion('jose', eojb)}), hono ${await installedVersion('hono', packageDir)}`,
   )
   console.log(`issuer stub ${issuer.issuer} (in this process), audience ${audience}; servers one at a time:\n`)
+  pinThisProcess(layout.load) // after compiling for Node, which may use both cores
   const reports: ServerReport[] = []
   for (const spec of selected) reports.push(await benchmark(spec))
   printReports(reports)
   console.log(
-    '\nOne run on a shared, noisy 2-core machine where the load generator, the issuer stub and the server compete for' +
-      '\nthe same cores: read the ratios, not the absolute numbers. A JWKS fetch here is a loopback round trip to a' +
-      '\nstub; against a real issuer it crosses the internet.',
+    '\nOne run on a shared, noisy machine: read the ratios, not the absolute numbers. A JWKS fetch here is a' +
+      '\nloopback round trip to a stub; against a real issuer it crosses the internet.',
   )
 } finally {
   await cleanUp()

@@ -2,7 +2,8 @@
 // A child's stderr goes to a file rather than a pipe, so that a server that logs per request pays for its logging
 // (as it would in production) without making this process, which also runs the load, read every line.
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
+import { stopChild, trackChild } from './children.ts'
+import { pinnedCommand } from './cpu-pinning.ts'
 
 export interface ServerSpec {
   /** Shown in every table, e.g. `express (node)`. */
@@ -15,31 +16,24 @@ export interface ServerSpec {
   readonly ready: RegExp
 }
 
+export interface StartServerOptions {
+  /** Where the child's stderr log goes. */
+  readonly logDir: string
+  /** `taskset -c` list the child (and every thread and process it starts) is pinned to; none if undefined. */
+  readonly cpus?: string | undefined
+  /** @default 15000 */
+  readonly timeoutMs?: number
+}
+
 export interface RunningServer {
   readonly baseUrl: string
+  /** The server's own pid (`taskset` execs it), for /proc figures. */
+  readonly pid: number
   /** How many lines the child has written so far (stdout and stderr): what it logs per request. */
   linesWritten(): Promise<number>
   /** The last lines the child wrote, for diagnostics. */
   output(): Promise<string>
   stop(): Promise<void>
-}
-
-const running = new Set<Subprocess>()
-
-async function stopChild(child: Subprocess): Promise<void> {
-  running.delete(child)
-  if (child.exitCode !== null || child.signalCode !== null) return
-  child.kill('SIGTERM')
-  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(2000).then(() => false)])
-  if (!exited) {
-    child.kill('SIGKILL')
-    await child.exited
-  }
-}
-
-/** Stops every child still running; safe to call more than once. */
-export async function stopAllServers(): Promise<void> {
-  await Promise.all([...running].map(stopChild))
 }
 
 /** Reads a stream line by line, calling `onLine` for each, until it ends (so the child never blocks on it). */
@@ -66,16 +60,22 @@ function createLineCounter(path: string): () => Promise<number> {
   }
 }
 
-export async function startServer(spec: ServerSpec, logDir: string, timeoutMs = 15_000): Promise<RunningServer> {
-  const stderrPath = join(logDir, `${spec.name.replace(/[^a-z0-9]+/gi, '-')}.stderr.log`)
-  const child = Bun.spawn([...spec.cmd], {
-    cwd: spec.cwd,
-    env: { ...spec.env },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: Bun.file(stderrPath),
-  })
-  running.add(child)
+let started = 0
+
+/** Starts `spec` and resolves once it has printed its listening line; a child that fails to is stopped. */
+export async function startServer(spec: ServerSpec, options: StartServerOptions): Promise<RunningServer> {
+  const { logDir, cpus, timeoutMs = 15_000 } = options
+  started += 1
+  const stderrPath = join(logDir, `${spec.name.replace(/[^a-z0-9]+/gi, '-')}-${started}.stderr.log`)
+  const child = trackChild(
+    Bun.spawn(pinnedCommand(spec.cmd, cpus), {
+      cwd: spec.cwd,
+      env: { ...spec.env },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: Bun.file(stderrPath),
+    }),
+  )
   const stdoutTail: string[] = []
   let stdoutLines = 0
   const stderrLines = createLineCounter(stderrPath)
@@ -97,7 +97,7 @@ export async function startServer(spec: ServerSpec, logDir: string, timeoutMs = 
   const timer = setTimeout(() => reject(new Error(`${spec.name} did not listen within ${timeoutMs} ms`)), timeoutMs)
   try {
     const baseUrl = await listening
-    return { baseUrl, linesWritten, output, stop: () => stopChild(child) }
+    return { baseUrl, pid: child.pid, linesWritten, output, stop: () => stopChild(child) }
   } catch (error) {
     await stopChild(child)
     throw new Error(`${(error as Error).message}\n${await output()}`)

@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'bun:test'
+import { createCpuLayout, parseCpuList, pinnedCommand } from '../src/cpu-pinning.ts'
+import { describeCommand } from '../src/environment.ts'
+import { loadSettingsFromEnv } from '../src/load.ts'
+import { median } from '../src/ready-time.ts'
+import { markdownTable } from '../src/table.ts'
+
+describe('CPU pinning', () => {
+  test('parses taskset lists', () => {
+    expect(parseCpuList('0-2,5\n')).toEqual([0, 1, 2, 5])
+    expect(parseCpuList('1')).toEqual([1])
+  })
+
+  test('pins nothing with a single CPU', () => {
+    const layout = createCpuLayout([3])
+    expect(layout.server).toBeUndefined()
+    expect(pinnedCommand(['wrk', '-v'], layout.server)).toEqual(['wrk', '-v'])
+  })
+
+  test.skipIf(Bun.which('taskset') === null)('server on the first available CPU, load on the second', () => {
+    const layout = createCpuLayout([2, 3, 4])
+    expect([layout.server, layout.load]).toEqual(['2', '3'])
+    expect(pinnedCommand(['wrk'], layout.load).slice(1)).toEqual(['-c', '3', 'wrk'])
+  })
+})
+
+describe('loadSettingsFromEnv', () => {
+  test('defaults: 50 connections, 1 thread, 3 s warm-up, 10 s measured', () => {
+    expect(loadSettingsFromEnv({})).toEqual({ connections: 50, threads: 1, warmupSeconds: 3, seconds: 10 })
+  })
+
+  test('overrides, and a zero warm-up', () => {
+    const env = { BENCH_CONNECTIONS: '8', BENCH_WARMUP_SECONDS: '0', BENCH_SECONDS: '2' }
+    expect(loadSettingsFromEnv(env)).toMatchObject({ connections: 8, warmupSeconds: 0, seconds: 2 })
+  })
+
+  test('names the variable it cannot use', () => {
+    expect(() => loadSettingsFromEnv({ BENCH_SECONDS: '0' })).toThrow('BENCH_SECONDS')
+    expect(() => loadSettingsFromEnv({ BENCH_CONNECTIONS: 'many' })).toThrow('BENCH_CONNECTIONS')
+  })
+})
+
+test('median of odd and even counts', () => {
+  expect(median([5, 1, 3])).toBe(3)
+  expect(median([4, 1, 3, 2])).toBe(2.5)
+  expect(median([])).toBeNaN()
+})
+
+test('describeCommand shows the BENCH_ variables that were set', () => {
+  expect(describeCommand('bench', { BENCH_SECONDS: '5', PATH: '/bin', BENCH_LONG: '1' })).toBe(
+    'BENCH_LONG=1 BENCH_SECONDS=5 bun run bench',
+  )
+})
+
+test('markdownTable aligns columns and escapes pipes', () => {
+  expect(markdownTable(['name', 'n'], [['a|b', '10']], 'lr')).toBe(
+    ['| name |   n |', '| ---- | --: |', '| a\\|b |  10 |'].join('\n'),
+  )
+})
