@@ -1,9 +1,24 @@
+import { discoveryUrl } from '@repo/access-token'
 import { mergeEnvFile } from '@repo/auth-config'
 
-// `bun run dev`: when no issuer is configured, trust the development issuer that `apps/issuer` starts
-// on localhost:9000, so that the whole flow works on a fresh clone. Production starts index.ts.
+// `bun run dev`: when no issuer is configured, trust the development issuer that `apps/issuer` starts on
+// localhost:9000, so that the whole flow works on a fresh clone. Production starts index.ts.
 const env = mergeEnvFile(process.env, process.cwd())
-if (!env.AUTH0_DOMAIN && !env.AUTH0_ISSUER_BASE_URL) process.env.AUTH0_ISSUER_BASE_URL = 'http://localhost:9000'
+const usesLocalIssuer = !env.AUTH0_DOMAIN && !env.AUTH0_ISSUER_BASE_URL
+if (usesLocalIssuer) process.env.AUTH0_ISSUER_BASE_URL = 'http://localhost:9000'
 if (!env.AUTH0_API_AUDIENCE) process.env.AUTH0_API_AUDIENCE = 'https://api.local.test'
+
+// turbo starts the issuer and the API together: wait for the issuer's discovery document rather than start with a
+// key-set failure in the log (the key set would recover on its own; this only keeps the first minute quiet).
+if (usesLocalIssuer) {
+  const url = discoveryUrl('http://localhost:9000')
+  const ready = () =>
+    fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    )
+  const deadline = Date.now() + 30_000
+  while (!(await ready()) && Date.now() < deadline) await Bun.sleep(200)
+}
 
 await import('./index.ts')

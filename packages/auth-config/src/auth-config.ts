@@ -63,6 +63,26 @@ const read = (env: Environment, name: string) => {
   return value === undefined || value === '' ? undefined : value
 }
 
+// The values tutorials and .env.example show: never configuration. `your-tenant`, `YOUR_DOMAIN`, `{yourDomain}`,
+// `<your-api>`, … A placeholder used as an issuer would make every protected call answer 503 while the server
+// looks healthy, so it is refused with a line saying which variable to edit.
+const PLACEHOLDER = /your[-_ ]?(?:tenant|domain|issuer|api|audience)|[{}<>]/i
+
+/** A value that is still a placeholder, named so the user knows what to edit. */
+function refusePlaceholder(
+  reader: Reader,
+  variable: string,
+  value: string | undefined,
+  example: string,
+): string | undefined {
+  if (value === undefined || !PLACEHOLDER.test(value)) return value
+  return reader.fail(
+    variable,
+    `is still a placeholder (${value.slice(0, 80)}): edit it in .env or the environment`,
+    example,
+  )
+}
+
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i
 
@@ -167,16 +187,23 @@ function algorithms(reader: Reader): readonly Algorithm[] {
  */
 export function loadAuthConfig(env: Environment): LoadedAuthConfig {
   const reader = new Reader(env)
-  const domain = read(env, 'AUTH0_DOMAIN')
-  const baseUrl = read(env, 'AUTH0_ISSUER_BASE_URL')
+  const rawDomain = read(env, 'AUTH0_DOMAIN')
+  const rawBaseUrl = read(env, 'AUTH0_ISSUER_BASE_URL')
   const transport = transportPolicy(reader)
   let keySource: KeySetSource | undefined
-  if (domain !== undefined) {
-    keySource = auth0Domain(reader, domain)
+  if (rawDomain !== undefined) {
+    const domain = refusePlaceholder(reader, 'AUTH0_DOMAIN', rawDomain, 'dev-abc123.us.auth0.com')
+    if (domain !== undefined) keySource = auth0Domain(reader, domain)
     // DOMAIN wins so that a `.env` naming an Auth0 tenant overrides a default issuer (docker compose).
-    if (baseUrl !== undefined) reader.warnings.push('AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored')
-  } else if (baseUrl !== undefined) {
-    keySource = discoverySource(reader, baseUrl, transport)
+    if (rawBaseUrl !== undefined) reader.warnings.push('AUTH0_DOMAIN is set, so AUTH0_ISSUER_BASE_URL is ignored')
+  } else if (rawBaseUrl !== undefined) {
+    const baseUrl = refusePlaceholder(
+      reader,
+      'AUTH0_ISSUER_BASE_URL',
+      rawBaseUrl,
+      'https://login.example.com/realms/main',
+    )
+    if (baseUrl !== undefined) keySource = discoverySource(reader, baseUrl, transport)
   } else {
     reader.fail(
       'AUTH0_DOMAIN',
@@ -185,8 +212,9 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
     )
   }
 
-  const audience = read(env, 'AUTH0_API_AUDIENCE')
-  if (audience === undefined) reader.fail('AUTH0_API_AUDIENCE', 'is required', 'https://api.example.com')
+  const rawAudience = read(env, 'AUTH0_API_AUDIENCE')
+  const audience = refusePlaceholder(reader, 'AUTH0_API_AUDIENCE', rawAudience, 'https://api.example.com')
+  if (rawAudience === undefined) reader.fail('AUTH0_API_AUDIENCE', 'is required', 'https://api.example.com')
 
   const config = {
     algorithms: algorithms(reader),

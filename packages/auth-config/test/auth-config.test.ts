@@ -144,3 +144,41 @@ describe('loadAuthConfig', () => {
     })
   })
 })
+
+describe('placeholders', () => {
+  test('the values of .env.example and of tutorials are refused with one line naming what to edit', () => {
+    expect(messageOf({ AUTH0_DOMAIN: 'your-tenant.us.auth0.com', AUTH0_API_AUDIENCE: 'https://api.example.com' })).toBe(
+      'Invalid configuration: AUTH0_DOMAIN is still a placeholder (your-tenant.us.auth0.com): edit it in .env or the environment (e.g. AUTH0_DOMAIN=dev-abc123.us.auth0.com)',
+    )
+    for (const [variable, value] of [
+      ['AUTH0_DOMAIN', '{yourDomain}'],
+      ['AUTH0_DOMAIN', 'YOUR_DOMAIN'],
+      ['AUTH0_ISSUER_BASE_URL', 'https://your-issuer.example.com'],
+      ['AUTH0_API_AUDIENCE', 'https://your-api-identifier'],
+      ['AUTH0_API_AUDIENCE', '{yourApiIdentifier}'],
+      ['AUTH0_API_AUDIENCE', '<your api>'],
+    ] as const) {
+      const env = { ...base, [variable]: value }
+      if (variable === 'AUTH0_ISSUER_BASE_URL') delete (env as Record<string, string>).AUTH0_DOMAIN
+      const message = messageOf(env)
+      expect(message).toContain(`${variable} is still a placeholder`)
+      expect(message.split(';')).toHaveLength(1)
+    }
+  })
+
+  test('.env.example as shipped sets nothing, so copying it changes nothing', async () => {
+    const { parseEnvFile } = await import('../src/index.ts')
+    const example = await Bun.file(new URL('../../../.env.example', import.meta.url)).text()
+    expect(parseEnvFile(example)).toEqual({})
+  })
+
+  test('each placeholder in .env.example, once uncommented, is refused', async () => {
+    const { parseEnvFile } = await import('../src/index.ts')
+    const example = await Bun.file(new URL('../../../.env.example', import.meta.url)).text()
+    const uncommented = parseEnvFile(example.replace(/^# (AUTH0_(?:DOMAIN|ISSUER_BASE_URL|API_AUDIENCE)=)/gm, '$1'))
+    expect(Object.keys(uncommented).sort()).toEqual(['AUTH0_API_AUDIENCE', 'AUTH0_DOMAIN', 'AUTH0_ISSUER_BASE_URL'])
+    const message = messageOf(uncommented)
+    expect(message).toContain('AUTH0_DOMAIN is still a placeholder')
+    expect(message).toContain('AUTH0_API_AUDIENCE is still a placeholder')
+  })
+})
