@@ -6,6 +6,8 @@ import {
   createRemoteKeySet,
   type KeySetEvent,
   type RemoteKeySet,
+  type TokenCacheListener,
+  type TokenCacheView,
 } from '@repo/access-token'
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
@@ -14,12 +16,16 @@ import type { Logger } from './logger.ts'
 export interface AuthRuntime {
   readonly keySet: RemoteKeySet
   readonly authenticator: Authenticator
+  /** The verified-token cache's counters (for metrics); undefined when `AUTH0_TOKEN_CACHE_SIZE=0`. */
+  readonly tokenCache: TokenCacheView | undefined
 }
 
 export interface AuthRuntimeIO {
   readonly fetch?: typeof fetch
   readonly clock?: Clock
   readonly logger: Logger
+  /** Every hit, miss and eviction of the verified-token cache (metrics); must be cheap, it runs per request. */
+  readonly onTokenCacheEvent?: TokenCacheListener
 }
 
 function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
@@ -49,6 +55,10 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     strict: config.strictProfile,
     ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
     ...(clock === undefined ? {} : { now: () => clock.now() }),
+    cache: {
+      ...config.tokenCache,
+      ...(io.onTokenCacheEvent === undefined ? {} : { onEvent: io.onTokenCacheEvent }),
+    },
   })
-  return { keySet, authenticator: createAuthenticator({ verifier }) }
+  return { keySet, authenticator: createAuthenticator({ verifier }), tokenCache: verifier.cache }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'bun:test'
-import type { Clock } from '@repo/access-token'
+import type { Clock, TokenCacheListener } from '@repo/access-token'
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
 import { createApp } from '../src/app.ts'
@@ -17,7 +17,12 @@ export function closeTestApis(): void {
 /** The production wiring (config → runtime → app) pointed at a local issuer (stub or real). */
 export function createTestApi(
   issuer: { baseUrl: string },
-  options: { env?: Record<string, string>; clock?: Clock; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>
+    clock?: Clock
+    logger?: Logger
+    onTokenCacheEvent?: TokenCacheListener
+  } = {},
 ) {
   const { config }: { config: AuthConfig } = loadAuthConfig({
     AUTH0_ISSUER_BASE_URL: issuer.baseUrl,
@@ -29,6 +34,7 @@ export function createTestApi(
   const runtime = createAuthRuntime(config, {
     logger,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.onTokenCacheEvent === undefined ? {} : { onTokenCacheEvent: options.onTokenCacheEvent }),
   })
   opened.push(runtime)
   const app = createApp({ ...runtime, logger })
