@@ -34,7 +34,7 @@ interface Harness {
   retireKeys(): void
 }
 
-function harness(options: Partial<AccessTokenVerifierOptions> = {}, keys: readonly TestKey[] = [key]): Harness {
+function createHarness(options: Partial<AccessTokenVerifierOptions> = {}, keys: readonly TestKey[] = [key]): Harness {
   let now = START
   let lookups = 0
   let current = true
@@ -51,7 +51,6 @@ function harness(options: Partial<AccessTokenVerifierOptions> = {}, keys: readon
   const verifier = createAccessTokenVerifier({
     keys: source,
     audience,
-    algorithms: ['RS256', 'ES256'],
     now: () => now,
     ...options,
     cache: { onEvent: (event) => events.push(event), ...options.cache },
@@ -85,81 +84,184 @@ async function reasonOf(verifier: AccessTokenVerifier, token: string): Promise<s
 const evictions = (events: readonly TokenCacheEvent[]) =>
   events.flatMap((event) => (event.type === 'evicted' ? [event.cause] : []))
 
-describe('what is cached', () => {
-  test('a repeated token is verified once: later requests are hits that never ask for keys', async () => {
-    const h = harness()
-    const token = await mint()
-    const first = await h.verifier.verify(token)
-    expect(await h.verifier.verify(token)).toBe(first)
-    expect(await h.verifier.verify(token)).toBe(first)
-    expect(h.lookups()).toBe(1)
-    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 2, misses: 1, entries: 1 })
-    expect(h.events.map((event) => event.type)).toEqual(['miss', 'hit', 'hit'])
+// Both lookups: before parsing (no ECDSA allowed: the identity is the text) and after the header (ECDSA allowed).
+const modes = [
+  ['RS256 only: looked up before parsing', ['RS256']],
+  ['ECDSA allowed: looked up after the header', ['RS256', 'ES256']],
+] as const
+
+describe.each(modes)('%s', (_, algorithms) => {
+  const harness = (options: Partial<AccessTokenVerifierOptions> = {}, keys?: readonly TestKey[]) =>
+    createHarness({ algorithms: [...algorithms], ...options }, keys)
+
+  describe('what is cached', () => {
+    test('a repeated token is verified once: later requests are hits that never ask for keys', async () => {
+      const h = harness()
+      const token = await mint()
+      const first = await h.verifier.verify(token)
+      expect(await h.verifier.verify(token)).toBe(first)
+      expect(await h.verifier.verify(token)).toBe(first)
+      expect(h.lookups()).toBe(1)
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 2, misses: 1, entries: 1 })
+      expect(h.events.map((event) => event.type)).toEqual(['miss', 'hit', 'hit'])
+    })
+
+    test('refused tokens are never stored: each one is verified again', async () => {
+      const impostor = await generateTestKey('RS256', key.kid)
+      const h = harness()
+      const forged = await mint({}, impostor)
+      const expired = await mint({ exp: h.nowSeconds() - 60 })
+      for (let i = 0; i < 3; i += 1) {
+        expect(await reasonOf(h.verifier, forged)).toBe('signature')
+        expect(await reasonOf(h.verifier, expired)).toBe('expired')
+      }
+      expect(h.lookups()).toBe(6)
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, entries: 0 })
+    })
+
+    test('maxEntries 0 turns the cache off', async () => {
+      const h = harness({ cache: { maxEntries: 0 } })
+      const token = await mint()
+      await h.verifier.verify(token)
+      await h.verifier.verify(token)
+      expect(h.verifier.cache).toBeUndefined()
+      expect(h.lookups()).toBe(2)
+    })
+
+    test('a cached principal is read-only: a handler cannot grant the next request a scope', async () => {
+      const h = harness()
+      const token = await mint({ scope: 'read:messages', permissions: ['read:admin'], nested: { list: [1] } })
+      const principal = await h.verifier.verify(token)
+      expect(() => (principal.scopes as Set<string>).add('write:messages')).toThrow(TypeError)
+      expect(() => (principal.permissions as Set<string>).add('write:admin')).toThrow(TypeError)
+      expect(() => (principal.scopes as Set<string>).clear()).toThrow(TypeError)
+      expect(() => {
+        ;(principal.claims as Record<string, unknown>).scope = 'admin'
+      }).toThrow(TypeError)
+      expect(() => (principal.claims.nested as { list: number[] }).list.push(2)).toThrow(TypeError)
+      const again = await h.verifier.verify(token)
+      expect([...again.scopes]).toEqual(['read:messages'])
+      expect([...again.permissions]).toEqual(['read:admin'])
+    })
   })
 
-  test('refused tokens are never stored: each one is verified again', async () => {
-    const impostor = await generateTestKey('RS256', key.kid)
-    const h = harness()
-    const forged = await mint({}, impostor)
-    const expired = await mint({ exp: h.nowSeconds() - 60 })
-    for (let i = 0; i < 3; i += 1) {
-      expect(await reasonOf(h.verifier, forged)).toBe('signature')
-      expect(await reasonOf(h.verifier, expired)).toBe('expired')
-    }
-    expect(h.lookups()).toBe(6)
-    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, entries: 0 })
+  describe('the key', () => {
+    test('covers the whole text: a token differing anywhere from a cached one is verified, not served', async () => {
+      const h = harness()
+      const token = await mint({ scope: 'read:messages' })
+      await h.verifier.verify(token)
+      const [header, payload, signature] = token.split('.') as [string, string, string]
+      const otherPayload = Buffer.from(JSON.stringify({ iss: issuer, aud: audience, exp: h.nowSeconds() + 60 }))
+      const otherHeader = Buffer.from(JSON.stringify({ alg: 'RS256', kid: key.kid }))
+      const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`
+      expect(await reasonOf(h.verifier, `${header}.${otherPayload.toString('base64url')}.${signature}`)).toBe(
+        'signature',
+      )
+      expect(await reasonOf(h.verifier, `${otherHeader.toString('base64url')}.${payload}.${signature}`)).toBe(
+        'signature',
+      )
+      expect(await reasonOf(h.verifier, `${header}.${payload}.${flipped}`)).toBe('signature')
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, misses: 4, entries: 1 })
+    })
   })
 
-  test('maxEntries 0 turns the cache off', async () => {
-    const h = harness({ cache: { maxEntries: 0 } })
-    const token = await mint()
-    await h.verifier.verify(token)
-    await h.verifier.verify(token)
-    expect(h.verifier.cache).toBeUndefined()
-    expect(h.lookups()).toBe(2)
-  })
+  describe('eviction', () => {
+    test('expired: exp is checked on every hit, and the entry goes with the first refusal', async () => {
+      const h = harness({ cache: { maxAgeSeconds: 3600 } })
+      const token = await mint({ exp: h.nowSeconds() + 30 })
+      expect(await reasonOf(h.verifier, token)).toBe('accepted')
+      h.advance(30_000) // exp passed, but within the 5 s tolerance
+      expect(await reasonOf(h.verifier, token)).toBe('accepted')
+      h.advance(5_000)
+      expect(await reasonOf(h.verifier, token)).toBe('expired')
+      expect(evictions(h.events)).toEqual(['expired'])
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, entries: 0 })
+    })
 
-  test('a cached principal is read-only: a handler cannot grant the next request a scope', async () => {
-    const h = harness()
-    const token = await mint({ scope: 'read:messages', permissions: ['read:admin'], nested: { list: [1] } })
-    const principal = await h.verifier.verify(token)
-    expect(() => (principal.scopes as Set<string>).add('write:messages')).toThrow(TypeError)
-    expect(() => (principal.permissions as Set<string>).add('write:admin')).toThrow(TypeError)
-    expect(() => (principal.scopes as Set<string>).clear()).toThrow(TypeError)
-    expect(() => {
-      ;(principal.claims as Record<string, unknown>).scope = 'admin'
-    }).toThrow(TypeError)
-    expect(() => (principal.claims.nested as { list: number[] }).list.push(2)).toThrow(TypeError)
-    const again = await h.verifier.verify(token)
-    expect([...again.scopes]).toEqual(['read:messages'])
-    expect([...again.permissions]).toEqual(['read:admin'])
+    test('expired: the maximum token age, and nbf and iat if the clock steps back, are checked on every hit', async () => {
+      const aged = harness({ maxTokenAgeSeconds: 60, cache: { maxAgeSeconds: 3600 } })
+      const token = await mint()
+      expect(await reasonOf(aged.verifier, token)).toBe('accepted')
+      aged.advance(66_000) // 60 s of age plus the 5 s tolerance, passed
+      expect(await reasonOf(aged.verifier, token)).toBe('too_old')
+      expect(evictions(aged.events)).toEqual(['expired'])
+
+      const h = harness({ cache: { maxAgeSeconds: 3600 } })
+      const later = await mint({ nbf: h.nowSeconds() })
+      expect(await reasonOf(h.verifier, later)).toBe('accepted')
+      h.advance(-60_000)
+      expect(await reasonOf(h.verifier, later)).toBe('not_yet_valid')
+    })
+
+    test('max_age: an entry serves at most maxAgeSeconds, then the token is verified again', async () => {
+      const h = harness({ cache: { maxAgeSeconds: 60 } })
+      const token = await mint()
+      await h.verifier.verify(token)
+      h.advance(59_999)
+      await h.verifier.verify(token)
+      expect(h.lookups()).toBe(1)
+      h.advance(1)
+      await h.verifier.verify(token)
+      expect(h.lookups()).toBe(2)
+      expect(evictions(h.events)).toEqual(['max_age'])
+      await h.verifier.verify(token)
+      expect(h.lookups()).toBe(2)
+    })
+
+    test('key_retired: an entry goes once the key that verified it is no longer current', async () => {
+      const h = harness()
+      const token = await mint()
+      await h.verifier.verify(token)
+      h.retireKeys()
+      await h.verifier.verify(token)
+      expect(evictions(h.events)).toEqual(['key_retired'])
+      expect(h.lookups()).toBe(2)
+    })
+
+    test('capacity: at most maxEntries, least recently used out first', async () => {
+      const h = harness({ cache: { maxEntries: 2 } })
+      const [a, b, c] = await Promise.all([mint({ jti: 'a' }), mint({ jti: 'b' }), mint({ jti: 'c' })])
+      await h.verifier.verify(a)
+      await h.verifier.verify(b)
+      await h.verifier.verify(a) // a is now the most recently used
+      await h.verifier.verify(c)
+      expect(evictions(h.events)).toEqual(['capacity'])
+      expect(h.verifier.cache?.stats()).toMatchObject({ entries: 2 })
+      const before = h.lookups()
+      await h.verifier.verify(a)
+      await h.verifier.verify(c)
+      expect(h.lookups()).toBe(before)
+      await h.verifier.verify(b)
+      expect(h.lookups()).toBe(before + 1)
+    })
+
+    test('capacity in bytes: at most maxEntries KiB of token text, and a larger token is never stored', async () => {
+      const h = harness({ cache: { maxEntries: 2 } })
+      const big = await mint({ filler: 'x'.repeat(900) })
+      const bigger = await mint({ filler: 'y'.repeat(900) })
+      expect(big.length).toBeGreaterThan(1024)
+      await h.verifier.verify(big)
+      await h.verifier.verify(bigger)
+      expect(evictions(h.events)).toEqual(['capacity'])
+      expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
+      const huge = await mint({ filler: 'z'.repeat(1700) })
+      expect(huge.length).toBeGreaterThan(2048)
+      await h.verifier.verify(huge)
+      expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
+    })
   })
 })
 
 describe('the key', () => {
   test('is SHA-256 over the token identity, never a short non-cryptographic hash', () => {
     const token = 'aGVhZGVy.cGF5bG9hZA.c2lnbmF0dXJl'
-    expect(tokenCacheKey(token, 'RS256')).toBe(createHash('sha256').update(token).digest('base64'))
-    expect(tokenCacheKey(token, 'RS256')).toHaveLength(44)
-  })
-
-  test('covers the whole text: a token differing anywhere from a cached one is verified, not served', async () => {
-    const h = harness()
-    const token = await mint({ scope: 'read:messages' })
-    await h.verifier.verify(token)
-    const [header, payload, signature] = token.split('.') as [string, string, string]
-    const otherPayload = Buffer.from(JSON.stringify({ iss: issuer, aud: audience, exp: h.nowSeconds() + 60 }))
-    const otherHeader = Buffer.from(JSON.stringify({ alg: 'RS256', kid: key.kid }))
-    const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`
-    expect(await reasonOf(h.verifier, `${header}.${otherPayload.toString('base64url')}.${signature}`)).toBe('signature')
-    expect(await reasonOf(h.verifier, `${otherHeader.toString('base64url')}.${payload}.${signature}`)).toBe('signature')
-    expect(await reasonOf(h.verifier, `${header}.${payload}.${flipped}`)).toBe('signature')
-    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, misses: 4, entries: 1 })
+    expect(tokenCacheKey(token)).toBe(createHash('sha256').update(token).digest('base64'))
+    expect(tokenCacheKey(token)).toHaveLength(44)
   })
 
   test('an ECDSA signature and its high-S twin share one entry', async () => {
     const es = await generateTestKey('ES256')
-    const h = harness({}, [es])
+    const h = createHarness({ algorithms: ['ES256'] }, [es])
     const token = await mint({}, es)
     const identity = tokenIdentity(token, 'ES256')
     // The twin of whichever spelling the signer produced.
@@ -172,92 +274,6 @@ describe('the key', () => {
     const first = await h.verifier.verify(token)
     expect(await h.verifier.verify(twin)).toBe(first)
     expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 })
-  })
-})
-
-describe('eviction', () => {
-  test('expired: exp is checked on every hit, and the entry goes with the first refusal', async () => {
-    const h = harness({ cache: { maxAgeSeconds: 3600 } })
-    const token = await mint({ exp: h.nowSeconds() + 30 })
-    expect(await reasonOf(h.verifier, token)).toBe('accepted')
-    h.advance(30_000) // exp passed, but within the 5 s tolerance
-    expect(await reasonOf(h.verifier, token)).toBe('accepted')
-    h.advance(5_000)
-    expect(await reasonOf(h.verifier, token)).toBe('expired')
-    expect(evictions(h.events)).toEqual(['expired'])
-    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, entries: 0 })
-  })
-
-  test('expired: the maximum token age, and nbf and iat if the clock steps back, are checked on every hit', async () => {
-    const aged = harness({ maxTokenAgeSeconds: 60, cache: { maxAgeSeconds: 3600 } })
-    const token = await mint()
-    expect(await reasonOf(aged.verifier, token)).toBe('accepted')
-    aged.advance(66_000) // 60 s of age plus the 5 s tolerance, passed
-    expect(await reasonOf(aged.verifier, token)).toBe('too_old')
-    expect(evictions(aged.events)).toEqual(['expired'])
-
-    const h = harness({ cache: { maxAgeSeconds: 3600 } })
-    const later = await mint({ nbf: h.nowSeconds() })
-    expect(await reasonOf(h.verifier, later)).toBe('accepted')
-    h.advance(-60_000)
-    expect(await reasonOf(h.verifier, later)).toBe('not_yet_valid')
-  })
-
-  test('max_age: an entry serves at most maxAgeSeconds, then the token is verified again', async () => {
-    const h = harness({ cache: { maxAgeSeconds: 60 } })
-    const token = await mint()
-    await h.verifier.verify(token)
-    h.advance(59_999)
-    await h.verifier.verify(token)
-    expect(h.lookups()).toBe(1)
-    h.advance(1)
-    await h.verifier.verify(token)
-    expect(h.lookups()).toBe(2)
-    expect(evictions(h.events)).toEqual(['max_age'])
-    await h.verifier.verify(token)
-    expect(h.lookups()).toBe(2)
-  })
-
-  test('key_retired: an entry goes once the key that verified it is no longer current', async () => {
-    const h = harness()
-    const token = await mint()
-    await h.verifier.verify(token)
-    h.retireKeys()
-    await h.verifier.verify(token)
-    expect(evictions(h.events)).toEqual(['key_retired'])
-    expect(h.lookups()).toBe(2)
-  })
-
-  test('capacity: at most maxEntries, least recently used out first', async () => {
-    const h = harness({ cache: { maxEntries: 2 } })
-    const [a, b, c] = await Promise.all([mint({ jti: 'a' }), mint({ jti: 'b' }), mint({ jti: 'c' })])
-    await h.verifier.verify(a)
-    await h.verifier.verify(b)
-    await h.verifier.verify(a) // a is now the most recently used
-    await h.verifier.verify(c)
-    expect(evictions(h.events)).toEqual(['capacity'])
-    expect(h.verifier.cache?.stats()).toMatchObject({ entries: 2 })
-    const before = h.lookups()
-    await h.verifier.verify(a)
-    await h.verifier.verify(c)
-    expect(h.lookups()).toBe(before)
-    await h.verifier.verify(b)
-    expect(h.lookups()).toBe(before + 1)
-  })
-
-  test('capacity in bytes: at most maxEntries KiB of token text, and a larger token is never stored', async () => {
-    const h = harness({ cache: { maxEntries: 2 } })
-    const big = await mint({ filler: 'x'.repeat(900) })
-    const bigger = await mint({ filler: 'y'.repeat(900) })
-    expect(big.length).toBeGreaterThan(1024)
-    await h.verifier.verify(big)
-    await h.verifier.verify(bigger)
-    expect(evictions(h.events)).toEqual(['capacity'])
-    expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
-    const huge = await mint({ filler: 'z'.repeat(1700) })
-    expect(huge.length).toBeGreaterThan(2048)
-    await h.verifier.verify(huge)
-    expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
   })
 })
 

@@ -61,11 +61,20 @@ function createPublishedKey(jwk: JWK): PublishedKey {
   // A failed import stays failed for this key (undefined is remembered): retrying on every request would be work
   // an attacker could ask for. A new fetch brings new key objects.
   const imports = new Map<string, SignatureCheck | undefined>()
+  // Whether the key fits, once per supported algorithm (the RSA size check decodes the modulus): at most ten entries.
+  const fitting = new Map<string, boolean>()
   const frozen = Object.freeze({ ...jwk })
   return {
     kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
     jwk: frozen,
-    fits: (alg) => fits(frozen, alg),
+    fits(alg) {
+      let known = fitting.get(alg)
+      if (known === undefined) {
+        known = fits(frozen, alg)
+        if (isSupportedAlgorithm(alg)) fitting.set(alg, known)
+      }
+      return known
+    },
     signatureCheck(alg) {
       if (imports.has(alg)) return imports.get(alg)
       const check = importFor(frozen, alg)

@@ -16,7 +16,6 @@
  */
 import { hash } from 'node:crypto'
 import type { PublishedKey } from '../jwks/published-keys.ts'
-import { tokenIdentity } from './ecdsa-signature.ts'
 import type { AccessTokenPrincipal } from './verify-access-token.ts'
 
 export type TokenCacheEvictionCause = 'expired' | 'max_age' | 'key_retired' | 'capacity'
@@ -85,12 +84,13 @@ export const DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS = 60
 const CHARS_PER_ENTRY = 1024
 
 /**
- * The cache key of a token: SHA-256 over its identity, so that an ECDSA signature's two spellings share one entry,
- * and a different token can only share an entry by finding a SHA-256 collision. Hashing costs about 0.5 µs for a
- * typical token; a digest rather than the text keeps the entries small and no token text in memory.
+ * The cache key of a token: SHA-256 over its identity (`tokenIdentity`: the text, with an ECDSA signature in its
+ * low-S form, so that both spellings share one entry). A different token can only share an entry by finding a
+ * SHA-256 collision. Hashing costs about 0.5 µs for a typical token; a digest rather than the text keeps the entries
+ * small and no token text in memory.
  */
-export function tokenCacheKey(token: string, alg: string): string {
-  return hash('sha256', tokenIdentity(token, alg), 'base64')
+export function tokenCacheKey(identity: string): string {
+  return hash('sha256', identity, 'base64')
 }
 
 interface Entry {

@@ -4,6 +4,7 @@ import type { PublishedKey } from '../jwks/published-keys.ts'
 import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from './algorithms.ts'
 import { type ClaimRules, checkClaims, presenceOrder, timeFailure } from './claims.ts'
 import { type CompactSegments, checkCompactShape } from './compact-shape.ts'
+import { tokenIdentity } from './ecdsa-signature.ts'
 import { createPrincipal } from './principal.ts'
 import { type CheckedHeader, checkProtectedHeader, decodeJsonObject, type HeaderRules } from './protected-header.ts'
 import {
@@ -173,25 +174,43 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     return { principal: createPrincipal(payload), key, verifiedAt }
   }
 
-  function verify(token: string): Promise<AccessTokenPrincipal> {
+  // A token's identity is its text unless ECDSA is allowed (`tokenIdentity`): then the lookup needs `alg`, from
+  // the header. Otherwise the cache is asked first, and a hit skips the shape and header checks, which the very same
+  // text passed when it was stored (SHA-256 makes "the same digest" mean "the same text").
+  const identityIsText = !algorithms.some((alg) => alg.startsWith('ES'))
+
+  /** Verifies in full; `digest` is the token's cache key when the cache was already asked for it. */
+  function verifyUncached(token: string, digest: string | undefined): Promise<AccessTokenPrincipal> {
     let segments: CompactSegments
     let header: CheckedHeader
+    let cacheKey = digest
     try {
       segments = checkCompactShape(token)
       // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
       // 401 even while the issuer is unreachable.
       header = checkProtectedHeader(segments[0], headerRules)
+      if (cache !== undefined && cacheKey === undefined) {
+        cacheKey = tokenCacheKey(tokenIdentity(token, header.alg))
+        const cached = cache.get(cacheKey, now())
+        if (cached !== undefined) return Promise.resolve(cached)
+      }
     } catch (error) {
       return Promise.reject(error)
     }
-    if (cache === undefined) return verifyWithKeys(token, segments, header).then(({ principal }) => principal)
-    const identity = tokenCacheKey(token, header.alg)
-    const cached = cache.get(identity, now())
-    if (cached !== undefined) return Promise.resolve(cached)
-    return verifyWithKeys(token, segments, header).then((verified) => {
-      cache.set(identity, verified, verified.verifiedAt, token.length)
-      return verified.principal
+    const verified = verifyWithKeys(token, segments, header)
+    if (cache === undefined || cacheKey === undefined) return verified.then(({ principal }) => principal)
+    const key = cacheKey
+    return verified.then((result) => {
+      cache.set(key, result, result.verifiedAt, token.length)
+      return result.principal
     })
+  }
+
+  function verify(token: string): Promise<AccessTokenPrincipal> {
+    if (cache === undefined || !identityIsText) return verifyUncached(token, undefined)
+    const digest = tokenCacheKey(token)
+    const cached = cache.get(digest, now())
+    return cached === undefined ? verifyUncached(token, digest) : Promise.resolve(cached)
   }
 
   return { verify, cache }
