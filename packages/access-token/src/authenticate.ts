@@ -26,11 +26,19 @@ export interface Authenticator {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifier } = options
   return {
-    async authenticate(request, requirement) {
-      const token = extractBearerToken({ authorization: request.headers.get('authorization'), url: request.url })
-      const principal = await verifier.verify(token)
-      if (requirement !== undefined) assertAccess(principal, requirement)
-      return principal
+    authenticate(request, requirement) {
+      let token: string
+      try {
+        token = extractBearerToken({ authorization: request.headers.get('authorization'), url: request.url })
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      const verified = verifier.verify(token)
+      if (requirement === undefined) return verified
+      return verified.then((principal) => {
+        assertAccess(principal, requirement)
+        return principal
+      })
     },
   }
 }
