@@ -81,6 +81,12 @@ async function reasonOf(verifier: AccessTokenVerifier, token: string): Promise<s
   )
 }
 
+/** Verifies a token twice, so that it is stored (the cache admits a token on its second verification). */
+async function store(verifier: AccessTokenVerifier, token: string) {
+  await verifier.verify(token)
+  return verifier.verify(token)
+}
+
 const evictions = (events: readonly TokenCacheEvent[]) =>
   events.flatMap((event) => (event.type === 'evicted' ? [event.cause] : []))
 
@@ -95,15 +101,30 @@ describe.each(modes)('%s', (_, algorithms) => {
     createHarness({ algorithms: [...algorithms], ...options }, keys)
 
   describe('what is cached', () => {
-    test('a repeated token is verified once: later requests are hits that never ask for keys', async () => {
+    test('a repeated token is stored on its second verification; later requests are hits that ask for no keys', async () => {
       const h = harness()
       const token = await mint()
-      const first = await h.verifier.verify(token)
-      expect(await h.verifier.verify(token)).toBe(first)
-      expect(await h.verifier.verify(token)).toBe(first)
-      expect(h.lookups()).toBe(1)
-      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 2, misses: 1, entries: 1 })
-      expect(h.events.map((event) => event.type)).toEqual(['miss', 'hit', 'hit'])
+      await h.verifier.verify(token)
+      expect(h.verifier.cache?.stats()).toMatchObject({ entries: 0 })
+      const stored = await h.verifier.verify(token)
+      expect(await h.verifier.verify(token)).toBe(stored)
+      expect(await h.verifier.verify(token)).toBe(stored)
+      expect(h.lookups()).toBe(2)
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 2, misses: 2, entries: 1 })
+      expect(h.events.map((event) => event.type)).toEqual(['miss', 'miss', 'hit', 'hit'])
+    })
+
+    test('tokens seen once are never stored: a stream of new tokens pushes nothing out', async () => {
+      const h = harness({ cache: { maxEntries: 2 } })
+      const kept = await mint({ jti: 'kept' })
+      await store(h.verifier, kept)
+      const others = await Promise.all(Array.from({ length: 20 }, (_, i) => mint({ jti: `once-${i}` })))
+      for (const token of others) await h.verifier.verify(token)
+      expect(evictions(h.events)).toEqual([])
+      expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1 })
+      const before = h.lookups()
+      await h.verifier.verify(kept)
+      expect(h.lookups()).toBe(before)
     })
 
     test('refused tokens are never stored: each one is verified again', async () => {
@@ -131,7 +152,7 @@ describe.each(modes)('%s', (_, algorithms) => {
     test('a cached principal is read-only: a handler cannot grant the next request a scope', async () => {
       const h = harness()
       const token = await mint({ scope: 'read:messages', permissions: ['read:admin'], nested: { list: [1] } })
-      const principal = await h.verifier.verify(token)
+      const principal = await store(h.verifier, token)
       expect(() => (principal.scopes as Set<string>).add('write:messages')).toThrow(TypeError)
       expect(() => (principal.permissions as Set<string>).add('write:admin')).toThrow(TypeError)
       expect(() => (principal.scopes as Set<string>).clear()).toThrow(TypeError)
@@ -149,7 +170,7 @@ describe.each(modes)('%s', (_, algorithms) => {
     test('covers the whole text: a token differing anywhere from a cached one is verified, not served', async () => {
       const h = harness()
       const token = await mint({ scope: 'read:messages' })
-      await h.verifier.verify(token)
+      await store(h.verifier, token)
       const [header, payload, signature] = token.split('.') as [string, string, string]
       const otherPayload = Buffer.from(JSON.stringify({ iss: issuer, aud: audience, exp: h.nowSeconds() + 60 }))
       const otherHeader = Buffer.from(JSON.stringify({ alg: 'RS256', kid: key.kid }))
@@ -161,7 +182,7 @@ describe.each(modes)('%s', (_, algorithms) => {
         'signature',
       )
       expect(await reasonOf(h.verifier, `${header}.${payload}.${flipped}`)).toBe('signature')
-      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, misses: 4, entries: 1 })
+      expect(h.verifier.cache?.stats()).toMatchObject({ hits: 0, misses: 5, entries: 1 })
     })
   })
 
@@ -169,7 +190,7 @@ describe.each(modes)('%s', (_, algorithms) => {
     test('expired: exp is checked on every hit, and the entry goes with the first refusal', async () => {
       const h = harness({ cache: { maxAgeSeconds: 3600 } })
       const token = await mint({ exp: h.nowSeconds() + 30 })
-      expect(await reasonOf(h.verifier, token)).toBe('accepted')
+      await store(h.verifier, token)
       h.advance(30_000) // exp passed, but within the 5 s tolerance
       expect(await reasonOf(h.verifier, token)).toBe('accepted')
       h.advance(5_000)
@@ -181,14 +202,14 @@ describe.each(modes)('%s', (_, algorithms) => {
     test('expired: the maximum token age, and nbf and iat if the clock steps back, are checked on every hit', async () => {
       const aged = harness({ maxTokenAgeSeconds: 60, cache: { maxAgeSeconds: 3600 } })
       const token = await mint()
-      expect(await reasonOf(aged.verifier, token)).toBe('accepted')
+      await store(aged.verifier, token)
       aged.advance(66_000) // 60 s of age plus the 5 s tolerance, passed
       expect(await reasonOf(aged.verifier, token)).toBe('too_old')
       expect(evictions(aged.events)).toEqual(['expired'])
 
       const h = harness({ cache: { maxAgeSeconds: 3600 } })
       const later = await mint({ nbf: h.nowSeconds() })
-      expect(await reasonOf(h.verifier, later)).toBe('accepted')
+      await store(h.verifier, later)
       h.advance(-60_000)
       expect(await reasonOf(h.verifier, later)).toBe('not_yet_valid')
     })
@@ -196,35 +217,33 @@ describe.each(modes)('%s', (_, algorithms) => {
     test('max_age: an entry serves at most maxAgeSeconds, then the token is verified again', async () => {
       const h = harness({ cache: { maxAgeSeconds: 60 } })
       const token = await mint()
-      await h.verifier.verify(token)
+      await store(h.verifier, token)
       h.advance(59_999)
       await h.verifier.verify(token)
-      expect(h.lookups()).toBe(1)
+      expect(h.lookups()).toBe(2)
       h.advance(1)
       await h.verifier.verify(token)
-      expect(h.lookups()).toBe(2)
+      expect(h.lookups()).toBe(3)
       expect(evictions(h.events)).toEqual(['max_age'])
-      await h.verifier.verify(token)
-      expect(h.lookups()).toBe(2)
     })
 
     test('key_retired: an entry goes once the key that verified it is no longer current', async () => {
       const h = harness()
       const token = await mint()
-      await h.verifier.verify(token)
+      await store(h.verifier, token)
       h.retireKeys()
       await h.verifier.verify(token)
       expect(evictions(h.events)).toEqual(['key_retired'])
-      expect(h.lookups()).toBe(2)
+      expect(h.lookups()).toBe(3)
     })
 
     test('capacity: at most maxEntries, least recently used out first', async () => {
       const h = harness({ cache: { maxEntries: 2 } })
       const [a, b, c] = await Promise.all([mint({ jti: 'a' }), mint({ jti: 'b' }), mint({ jti: 'c' })])
-      await h.verifier.verify(a)
-      await h.verifier.verify(b)
+      await store(h.verifier, a)
+      await store(h.verifier, b)
       await h.verifier.verify(a) // a is now the most recently used
-      await h.verifier.verify(c)
+      await store(h.verifier, c)
       expect(evictions(h.events)).toEqual(['capacity'])
       expect(h.verifier.cache?.stats()).toMatchObject({ entries: 2 })
       const before = h.lookups()
@@ -240,13 +259,13 @@ describe.each(modes)('%s', (_, algorithms) => {
       const big = await mint({ filler: 'x'.repeat(900) })
       const bigger = await mint({ filler: 'y'.repeat(900) })
       expect(big.length).toBeGreaterThan(1024)
-      await h.verifier.verify(big)
-      await h.verifier.verify(bigger)
+      await store(h.verifier, big)
+      await store(h.verifier, bigger)
       expect(evictions(h.events)).toEqual(['capacity'])
       expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
       const huge = await mint({ filler: 'z'.repeat(1700) })
       expect(huge.length).toBeGreaterThan(2048)
-      await h.verifier.verify(huge)
+      await store(h.verifier, huge)
       expect(h.verifier.cache?.stats()).toMatchObject({ entries: 1, tokenChars: bigger.length })
     })
   })
@@ -271,9 +290,9 @@ describe('the key', () => {
     const other = (n - BigInt(`0x${signature.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0')
     const twin = `${head}.${payload}.${Buffer.concat([signature.subarray(0, 32), Buffer.from(other, 'hex')]).toString('base64url')}`
     expect(tokenIdentity(twin, 'ES256')).toBe(identity)
-    const first = await h.verifier.verify(token)
+    const first = await store(h.verifier, token)
     expect(await h.verifier.verify(twin)).toBe(first)
-    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 })
+    expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 2, entries: 1 })
   })
 })
 
@@ -300,8 +319,8 @@ describe('options and listeners', () => {
         },
       },
     })
+    await store(verifier, token)
     await verifier.verify(token)
-    await verifier.verify(token)
-    expect(verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 1 })
+    expect(verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 2 })
   })
 })

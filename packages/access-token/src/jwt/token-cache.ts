@@ -3,7 +3,8 @@
  * verification produced, so that a client sending the same token again costs a lookup instead of a signature check.
  *
  * What may be served, and when an entry goes (each rule has a test through HTTP and one here):
- * - only principals of tokens that passed every check are stored; refusals never are;
+ * - only principals of tokens that passed every check are stored; refusals never are; and a token is stored on its
+ *   second verification within a while, not its first (`token-admission.ts`);
  * - the key is the SHA-256 of the token's identity (`tokenIdentity`: the whole text, an ECDSA signature in its
  *   low-S form), never a short non-cryptographic hash, whose collisions an attacker could search for;
  * - `max_age`: an entry serves at most `maxAgeSeconds` after it was stored;
@@ -16,6 +17,7 @@
  */
 import { hash } from 'node:crypto'
 import type { PublishedKey } from '../jwks/published-keys.ts'
+import { createAdmission } from './token-admission.ts'
 import type { AccessTokenPrincipal } from './verify-access-token.ts'
 
 export type TokenCacheEvictionCause = 'expired' | 'max_age' | 'key_retired' | 'capacity'
@@ -69,7 +71,7 @@ export interface TokenCacheRules {
 export interface TokenCache extends TokenCacheView {
   /** The principal cached under `identity` if every rule still allows serving it; evicts it otherwise. */
   get(identity: string, nowMs: number): AccessTokenPrincipal | undefined
-  /** Stores a verified principal; `weight` is the length of its token. */
+  /** Stores a verified principal if admitted (seen before); `weight` is the length of its token. */
   set(
     identity: string,
     entry: { principal: AccessTokenPrincipal; key: PublishedKey },
@@ -117,6 +119,7 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
   const { maxEntries, maxAgeMs } = checkOptions(options)
   if (maxEntries === 0) return undefined
   const maxChars = maxEntries * CHARS_PER_ENTRY
+  const admit = createAdmission(maxEntries)
   const listener = options.onEvent
   // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
   const entries = new Map<string, Entry>()
@@ -173,6 +176,7 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
     set(identity, { principal, key }, nowMs, weight) {
       if (weight > maxChars) return
       const previous = entries.get(identity)
+      if (previous === undefined && !admit(identity)) return
       if (previous !== undefined) {
         // Two requests with one token verified at once: the later result replaces the earlier, uncounted.
         entries.delete(identity)
