@@ -80,6 +80,16 @@ export interface TokenCache extends TokenCacheView {
   ): void
 }
 
+// One frozen object per event: nothing is allocated per request to report it.
+const HIT: TokenCacheEvent = Object.freeze({ type: 'hit' })
+const MISS: TokenCacheEvent = Object.freeze({ type: 'miss' })
+const EVICTED: Readonly<Record<TokenCacheEvictionCause, TokenCacheEvent>> = Object.freeze({
+  expired: Object.freeze({ type: 'evicted', cause: 'expired' }),
+  max_age: Object.freeze({ type: 'evicted', cause: 'max_age' }),
+  key_retired: Object.freeze({ type: 'evicted', cause: 'key_retired' }),
+  capacity: Object.freeze({ type: 'evicted', cause: 'capacity' }),
+})
+
 export const DEFAULT_TOKEN_CACHE_ENTRIES = 1000
 export const DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS = 60
 /** Token text allowed per entry, on average: a typical access token is under 1 KiB. */
@@ -141,12 +151,12 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
     entries.delete(identity)
     chars -= entry.weight
     evictions[cause] += 1
-    emit({ type: 'evicted', cause })
+    emit(EVICTED[cause])
   }
 
   function miss(): undefined {
     misses += 1
-    emit({ type: 'miss' })
+    emit(MISS)
     return undefined
   }
 
@@ -170,7 +180,7 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
       entries.delete(identity)
       entries.set(identity, entry)
       hits += 1
-      emit({ type: 'hit' })
+      emit(HIT)
       return entry.principal
     },
     set(identity, { principal, key }, nowMs, weight) {
