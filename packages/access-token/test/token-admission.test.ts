@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'bun:test'
+import { randomBytes } from 'node:crypto'
 import { createAdmission } from '../src/jwt/token-admission.ts'
-import { tokenCacheKey } from '../src/jwt/token-cache.ts'
 
-const keys = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => tokenCacheKey(`${prefix}-${i}`))
+// Token-shaped keys: one header and payload, each with a random 256-byte signature (what an RS256 token ends with).
+const keys = (count: number, prefix: string) =>
+  Array.from({ length: count }, () => `eyJhbGciOiJSUzI1NiJ9.${prefix}.${randomBytes(256).toString('base64url')}`)
 
 describe('token cache admission', () => {
   test('a key is admitted on its second sighting, not its first, and then starts over', () => {

@@ -6,19 +6,22 @@
  * outlived the young generation (measured in-process, docs/performance.md). A client that sends its token again is
  * served from the cache from its third request on.
  *
- * The table is direct-mapped: one 32-bit tag per slot, taken from the cache key (already a SHA-256 digest). A
- * collision, or a slot taken over by another token, only moves the moment a verified principal is stored; it never
- * decides what is served, so a short mix of the digest's characters is enough here.
+ * The table is direct-mapped: one 32-bit tag per slot, mixed from the last 16 characters of the token (the end of
+ * its signature: random for a verified token). A collision, or a slot taken over by another token, only moves the
+ * moment a verified principal is stored; it never decides what is served, so a short non-cryptographic mix is
+ * enough here.
  */
 
+/** Whether to store the token with this cache key (its identity) now. */
 export type Admission = (cacheKey: string) => boolean
 
 const MIN_SLOTS = 1024
 const MAX_SLOTS = 1 << 20
 
+/** FNV-1a over 8 characters from `from` (characters past the end count as 0). */
 function mix(key: string, from: number): number {
   let h = 0x811c9dc5
-  for (let i = from; i < from + 8; i += 1) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  for (let i = from; i < from + 8; i += 1) h = Math.imul(h ^ (key.charCodeAt(i) || 0), 0x01000193)
   return h >>> 0
 }
 
@@ -29,9 +32,10 @@ export function createAdmission(maxEntries: number): Admission {
   const tags = new Uint32Array(slots)
   const mask = slots - 1
   return function admit(cacheKey) {
-    const slot = mix(cacheKey, 0) & mask
+    const end = Math.max(0, cacheKey.length - 16)
+    const slot = mix(cacheKey, end) & mask
     // Never 0: 0 marks an empty slot.
-    const tag = (mix(cacheKey, 8) | 1) >>> 0
+    const tag = (mix(cacheKey, end + 8) | 1) >>> 0
     if (tags[slot] === tag) {
       tags[slot] = 0
       return true

@@ -7,13 +7,7 @@ import { type CompactSegments, checkCompactShape } from './compact-shape.ts'
 import { tokenIdentity } from './ecdsa-signature.ts'
 import { createPrincipal } from './principal.ts'
 import { type CheckedHeader, checkProtectedHeader, decodeJsonObject, type HeaderRules } from './protected-header.ts'
-import {
-  createTokenCache,
-  type TokenCache,
-  type TokenCacheOptions,
-  type TokenCacheView,
-  tokenCacheKey,
-} from './token-cache.ts'
+import { createTokenCache, type TokenCache, type TokenCacheOptions, type TokenCacheView } from './token-cache.ts'
 
 /** The claims of a verified access token; `iss`, `aud` and `exp` are always present. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -176,21 +170,21 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
 
   // A token's identity is its text unless ECDSA is allowed (`tokenIdentity`): then the lookup needs `alg`, from
   // the header. Otherwise the cache is asked first, and a hit skips the shape and header checks, which the very same
-  // text passed when it was stored (SHA-256 makes "the same digest" mean "the same text").
+  // text passed when it was stored.
   const identityIsText = !algorithms.some((alg) => alg.startsWith('ES'))
 
-  /** Verifies in full; `digest` is the token's cache key when the cache was already asked for it. */
-  function verifyUncached(token: string, digest: string | undefined): Promise<AccessTokenPrincipal> {
+  /** Verifies in full; `identity` is the token's cache key when the cache was already asked for it. */
+  function verifyUncached(token: string, identity: string | undefined): Promise<AccessTokenPrincipal> {
     let segments: CompactSegments
     let header: CheckedHeader
-    let cacheKey = digest
+    let cacheKey = identity
     try {
       segments = checkCompactShape(token)
       // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
       // 401 even while the issuer is unreachable.
       header = checkProtectedHeader(segments[0], headerRules)
       if (cache !== undefined && cacheKey === undefined) {
-        cacheKey = tokenCacheKey(tokenIdentity(token, header.alg))
+        cacheKey = tokenIdentity(token, header.alg)
         const cached = cache.get(cacheKey, now())
         if (cached !== undefined) return Promise.resolve(cached)
       }
@@ -208,9 +202,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
 
   function verify(token: string): Promise<AccessTokenPrincipal> {
     if (cache === undefined || !identityIsText) return verifyUncached(token, undefined)
-    const digest = tokenCacheKey(token)
-    const cached = cache.get(digest, now())
-    return cached === undefined ? verifyUncached(token, digest) : Promise.resolve(cached)
+    const cached = cache.get(token, now())
+    return cached === undefined ? verifyUncached(token, token) : Promise.resolve(cached)
   }
 
   return { verify, cache }
