@@ -1,6 +1,7 @@
 import type { Authenticator } from '@repo/access-token'
 import { createAuthPlugin } from '@repo/elysia-auth'
 import { Elysia } from 'elysia'
+import { type CorsConfig, createCors } from './cors.ts'
 import type { Logger } from './logger.ts'
 import { createAuthorizationExampleRoutes } from './routes/authorization-examples.ts'
 import { createDocsRoutes } from './routes/docs.ts'
@@ -11,16 +12,19 @@ export interface AppDependencies {
   readonly authenticator: Authenticator
   readonly keySet: Readiness
   readonly logger: Logger
+  /** Browser origins allowed cross-origin (`CORS_ORIGINS`); unset: CORS off. */
+  readonly cors?: CorsConfig | undefined
 }
 
 const json = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status })
 
 /** Builds the API without listening: the server, the tests and the benchmarks all use this. */
-export function createApp({ authenticator, keySet, logger }: AppDependencies) {
+export function createApp({ authenticator, keySet, logger, cors }: AppDependencies) {
   const auth = createAuthPlugin({ authenticator })
   return (
     new Elysia({ name: 'api' })
+      .use(createCors(cors))
       .use(auth)
       // Every error that is not an auth error ends here: no library message ever reaches a client.
       .onError(function respondToOtherErrors({ code, error }) {
