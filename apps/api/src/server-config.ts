@@ -1,11 +1,14 @@
 import { ConfigError, type ConfigProblem, type Environment } from '@repo/auth-config'
 import type { CorsConfig } from './cors.ts'
+import type { IssuerAlias } from './token-endpoint.ts'
 
 export interface ServerConfig {
   readonly port: number
   readonly host: string
   /** Browser apps allowed to call the API cross-origin; undefined: CORS off (no CORS headers at all). */
   readonly cors: CorsConfig | undefined
+  /** The issuer's origin as browsers reach it, when not the API's (/docs "Authorize" under docker compose). */
+  readonly docsIssuerAlias: IssuerAlias | undefined
 }
 
 /** A value quoted for an error line: one line, never long. */
@@ -35,9 +38,24 @@ function corsOrigins(raw: string | undefined, problems: ConfigProblem[]): CorsCo
   return Object.freeze({ origins: Object.freeze([...new Set(origins)]) })
 }
 
+/** `DOCS_ISSUER_ALIAS=FROM=TO`: two origins (an origin holds no `=`). */
+function docsIssuerAlias(raw: string | undefined, problems: ConfigProblem[]): IssuerAlias | undefined {
+  if (raw === undefined) return undefined
+  const [from = '', to = '', ...rest] = raw.split('=').map((part) => part.trim())
+  if (rest.length > 0 || !isSerializedOrigin(from) || !isSerializedOrigin(to)) {
+    problems.push({
+      variable: 'DOCS_ISSUER_ALIAS',
+      problem: `must be two origins joined by "=": the issuer as the API reaches it, then as browsers do (got ${quoted(raw)})`,
+      example: 'http://issuer:9000=http://localhost:9000',
+    })
+    return undefined
+  }
+  return Object.freeze({ from, to })
+}
+
 /**
  * PORT (default 8000, as in the tutorial; 0 picks a free port), HOST (default 0.0.0.0) and CORS_ORIGINS (unset:
- * CORS off).
+ * CORS off), DOCS_ISSUER_ALIAS (unset: none).
  */
 export function loadServerConfig(env: Environment): ServerConfig {
   const problems: ConfigProblem[] = []
@@ -55,6 +73,7 @@ export function loadServerConfig(env: Environment): ServerConfig {
     problems.push({ variable: 'HOST', problem: 'must be a host name or an IP address', example: '0.0.0.0' })
   }
   const cors = corsOrigins(env.CORS_ORIGINS?.trim() || undefined, problems)
+  const docsAlias = docsIssuerAlias(env.DOCS_ISSUER_ALIAS?.trim() || undefined, problems)
   if (problems.length > 0) throw new ConfigError(problems)
-  return Object.freeze({ port, host, cors })
+  return Object.freeze({ port, host, cors, docsIssuerAlias: docsAlias })
 }

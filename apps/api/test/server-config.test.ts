@@ -14,7 +14,7 @@ const problemOf = (env: Record<string, string>) => {
 
 describe('loadServerConfig', () => {
   test('defaults: port 8000 on every interface, CORS off', () => {
-    expect(loadServerConfig({})).toEqual({ port: 8000, host: '0.0.0.0', cors: undefined })
+    expect(loadServerConfig({})).toEqual({ port: 8000, host: '0.0.0.0', cors: undefined, docsIssuerAlias: undefined })
     expect(loadServerConfig({ CORS_ORIGINS: '  ' }).cors).toBeUndefined()
   })
 
@@ -47,9 +47,27 @@ describe('loadServerConfig', () => {
     expect(problemOf({ CORS_ORIGINS: 'https://a.example/x' })).toContain('(got "https://a.example/x")')
   })
 
+  test('DOCS_ISSUER_ALIAS: two origins, FROM=TO', () => {
+    expect(loadServerConfig({ DOCS_ISSUER_ALIAS: 'http://issuer:9000=http://localhost:9000' }).docsIssuerAlias).toEqual(
+      {
+        from: 'http://issuer:9000',
+        to: 'http://localhost:9000',
+      },
+    )
+    for (const bad of [
+      'http://issuer:9000',
+      'http://issuer:9000=',
+      'http://issuer:9000/=http://localhost:9000',
+      'a=b=c',
+    ]) {
+      expect(problemOf({ DOCS_ISSUER_ALIAS: bad })).toContain('DOCS_ISSUER_ALIAS must be two origins joined by "="')
+    }
+  })
+
   test('every problem is reported together', () => {
-    const message = problemOf({ PORT: 'eighty', CORS_ORIGINS: '*' })
+    const message = problemOf({ PORT: 'eighty', CORS_ORIGINS: '*', DOCS_ISSUER_ALIAS: 'x' })
     expect(message).toContain('PORT must be a port number')
     expect(message).toContain('CORS_ORIGINS must be')
+    expect(message).toContain('DOCS_ISSUER_ALIAS must be')
   })
 })
