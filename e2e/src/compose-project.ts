@@ -26,7 +26,7 @@ export interface ComposeProject {
 const EMPTY_ENV_FILE = join(repoRoot, 'e2e', 'compose.env')
 
 /** Settings the compose file reads that a developer may have exported; they must not leak into the test. */
-const COMPOSE_VARIABLE = /^(AUTH0_|ISSUER_|API_HOST_PORT$)/
+const COMPOSE_VARIABLE = /^(AUTH0_|ISSUER_|DOCS_|CORS_ORIGINS$|API_HOST_PORT$)/
 
 export class ComposeCommandError extends Error {
   override name = 'ComposeCommandError'

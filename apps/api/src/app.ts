@@ -1,26 +1,33 @@
 import type { Authenticator } from '@repo/access-token'
 import { createAuthPlugin } from '@repo/elysia-auth'
 import { Elysia } from 'elysia'
+import { type CorsConfig, createCors } from './cors.ts'
 import type { Logger } from './logger.ts'
 import { createAuthorizationExampleRoutes } from './routes/authorization-examples.ts'
-import { createDocsRoutes } from './routes/docs.ts'
+import { createDocsRoutes, type DocsOAuthOptions } from './routes/docs.ts'
 import { createHealthRoutes, type Readiness } from './routes/health.ts'
 import { createMessageRoutes } from './routes/messages.ts'
+import { OAUTH2_SCHEME } from './routes/openapi-oauth.ts'
 
 export interface AppDependencies {
   readonly authenticator: Authenticator
   readonly keySet: Readiness
   readonly logger: Logger
+  /** Browser origins allowed cross-origin (`CORS_ORIGINS`); unset: CORS off. */
+  readonly cors?: CorsConfig | undefined
+  /** What /docs needs to get tokens itself; unset: the bearer scheme only. */
+  readonly docs?: DocsOAuthOptions | undefined
 }
 
 const json = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status })
 
 /** Builds the API without listening: the server, the tests and the benchmarks all use this. */
-export function createApp({ authenticator, keySet, logger }: AppDependencies) {
-  const auth = createAuthPlugin({ authenticator })
+export function createApp({ authenticator, keySet, logger, cors, docs }: AppDependencies) {
+  const auth = createAuthPlugin({ authenticator, oauth2SecurityScheme: OAUTH2_SCHEME })
   return (
     new Elysia({ name: 'api' })
+      .use(createCors(cors))
       .use(auth)
       // Every error that is not an auth error ends here: no library message ever reaches a client.
       .onError(function respondToOtherErrors({ code, error }) {
@@ -42,7 +49,7 @@ export function createApp({ authenticator, keySet, logger }: AppDependencies) {
         }
       })
       .use(createHealthRoutes(keySet))
-      .use(createDocsRoutes())
+      .use(createDocsRoutes(docs))
       .use(createMessageRoutes(auth))
       .use(createAuthorizationExampleRoutes(auth))
   )

@@ -2,6 +2,7 @@ import { ConfigError, type ConfigProblem, describeIssuer, loadAuthConfig, mergeE
 import { createApp } from './app.ts'
 import { createAuthRuntime } from './auth.ts'
 import { createJsonLogger } from './logger.ts'
+import { createDocsOAuth } from './routes/docs.ts'
 import { loadServerConfig } from './server-config.ts'
 
 const env = mergeEnvFile(process.env, process.cwd())
@@ -42,7 +43,11 @@ const { auth, server } = loadConfig()
 for (const warning of auth.warnings) logger.warn('config_warning', { message: warning })
 
 const runtime = createAuthRuntime(auth.config, { logger })
-const app = createApp({ ...runtime, logger }).listen({ port: server.port, hostname: server.host })
+const docs = createDocsOAuth(auth.config, { alias: server.docsIssuerAlias, logger })
+const app = createApp({ ...runtime, logger, cors: server.cors, docs }).listen({
+  port: server.port,
+  hostname: server.host,
+})
 
 logger.info('server_started', {
   url: `http://${server.host}:${app.server?.port}`,

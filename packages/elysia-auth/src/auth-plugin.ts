@@ -21,6 +21,11 @@ export interface AuthPluginOptions {
    * @default "bearerAuth"
    */
   readonly securityScheme?: string
+  /**
+   * Name of an OAuth 2.0 security scheme the protected routes also accept, each listing the scopes and permissions
+   * it requires: what an API console (Swagger UI's "Authorize") asks the issuer for. Unset: `securityScheme` only.
+   */
+  readonly oauth2SecurityScheme?: string
 }
 
 /** The `auth` route option: `true` for any valid token, or what the token must grant. */
@@ -60,10 +65,21 @@ function authenticatorId(authenticator: Authenticator): number {
 export function createAuthPlugin(options: AuthPluginOptions) {
   const { authenticator } = options
   const realm = options.realm ?? 'api'
-  const security = [{ [options.securityScheme ?? 'bearerAuth']: [] }]
+  const bearer = { [options.securityScheme ?? 'bearerAuth']: [] }
+  const oauth2 = options.oauth2SecurityScheme
+  /** The route's OpenAPI security requirement: any bearer token, or an OAuth 2.0 token with what it needs. */
+  const securityFor = (requirement: AccessRequirement | undefined) => {
+    if (oauth2 === undefined) return [bearer]
+    // Auth0 grants RBAC permissions through the scope parameter of the token request: ask for both.
+    const scopes = [...new Set([...(requirement?.scopes ?? []), ...(requirement?.permissions ?? [])])]
+    return [bearer, { [oauth2]: scopes }]
+  }
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
-  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, authenticator: authenticatorId(authenticator) } })
+  return new Elysia({
+    name: '@repo/elysia-auth',
+    seed: { realm, oauth2, authenticator: authenticatorId(authenticator) },
+  })
     .onError({ as: 'global' }, function respondToAuthError({ error }) {
       if (error instanceof AuthError) return authErrorResponse(error, realm)
     })
@@ -81,7 +97,7 @@ export function createAuthPlugin(options: AuthPluginOptions) {
         return outcome
       }
       return {
-        detail: { security },
+        detail: { security: securityFor(requirement) },
         async parse({ request }) {
           return authenticated(request).then(
             () => undefined, // authenticated: Elysia parses the body as usual

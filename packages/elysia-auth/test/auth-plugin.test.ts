@@ -185,3 +185,25 @@ describe('declaration and deduplication', () => {
     expect(authenticator.calls).toEqual(['once'])
   })
 })
+
+describe('OpenAPI security requirements', () => {
+  const securityOf = (app: { routes: { path: string; hooks: unknown }[] }, path: string) => {
+    const hooks = app.routes.find((route) => route.path === path)?.hooks as { detail?: { security?: unknown } }
+    return hooks.detail?.security
+  }
+
+  test('the bearer scheme alone by default', () => {
+    const { app } = createTestApp()
+    expect(securityOf(app, '/scoped')).toEqual([{ bearerAuth: [] }])
+    expect(securityOf(app, '/open')).toBeUndefined()
+  })
+
+  test('with an OAuth 2.0 scheme: either scheme, the OAuth one listing the scopes and permissions required', () => {
+    const app = new Elysia()
+      .use(createAuthPlugin({ authenticator: stubAuthenticator(), oauth2SecurityScheme: 'oauth2' }))
+      .get('/any', () => 'x', { auth: true })
+      .get('/both', () => 'x', { auth: { scopes: ['read:messages'], permissions: ['audit:logs', 'read:messages'] } })
+    expect(securityOf(app, '/any')).toEqual([{ bearerAuth: [] }, { oauth2: [] }])
+    expect(securityOf(app, '/both')).toEqual([{ bearerAuth: [] }, { oauth2: ['read:messages', 'audit:logs'] }])
+  })
+})
