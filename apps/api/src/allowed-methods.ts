@@ -23,7 +23,8 @@ export function createAllowedMethods(routes: () => readonly RouteEntry[]): (path
   return (path) => {
     compiled ??= compile()
     const allowed = new Set<string>()
-    for (const { pattern, methods } of compiled) if (pattern.test(path)) for (const method of methods) allowed.add(method)
+    for (const { pattern, methods } of compiled)
+      if (pattern.test(path)) for (const method of methods) allowed.add(method)
     return [...allowed].sort()
   }
 }
