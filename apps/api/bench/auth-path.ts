@@ -44,5 +44,5 @@ console.log(
   `401 (missing) / public throughput: ${(missingRate / publicRate).toFixed(2)}; garbage: ${(garbageRate / publicRate).toFixed(2)}`,
 )
 console.log(`JWKS requests during the whole run: ${issuer.jwksRequests} (never one per request)`)
-runtime.keySet.close()
+runtime.close()
 await issuer.close()

@@ -6,18 +6,20 @@ import { createAuthorizationExampleRoutes } from './routes/authorization-example
 import { createDocsRoutes } from './routes/docs.ts'
 import { createHealthRoutes, type Readiness } from './routes/health.ts'
 import { createMessageRoutes } from './routes/messages.ts'
+import { createProtectedResourceRoutes, type ProtectedResourceSettings } from './routes/protected-resource.ts'
 
 export interface AppDependencies {
   readonly authenticator: Authenticator
   readonly keySet: Readiness
   readonly logger: Logger
+  readonly protectedResource: ProtectedResourceSettings
 }
 
 const json = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status })
 
 /** Builds the API without listening: the server, the tests and the benchmarks all use this. */
-export function createApp({ authenticator, keySet, logger }: AppDependencies) {
+export function createApp({ authenticator, keySet, logger, protectedResource }: AppDependencies) {
   const auth = createAuthPlugin({ authenticator })
   return (
     new Elysia({ name: 'api' })
@@ -43,6 +45,7 @@ export function createApp({ authenticator, keySet, logger }: AppDependencies) {
       })
       .use(createHealthRoutes(keySet))
       .use(createDocsRoutes())
+      .use(createProtectedResourceRoutes(auth, protectedResource))
       .use(createMessageRoutes(auth))
       .use(createAuthorizationExampleRoutes(auth))
   )

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'bun'
-import { audience } from './helpers.ts'
+import { audience, DPOP_ALGS } from './helpers.ts'
 import { freePort, spawnLogged, startLocalIssuer } from './processes.ts'
 
 // The bundler can break what the sources do (see the pitfalls on --minify): test the artifact itself,
@@ -55,7 +55,10 @@ describe('the compiled binary', () => {
   test('answers errors with challenges, not 500s (the minifier pitfall)', async () => {
     const missing = await fetch(`${base}/api/private`)
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    const metadata = `resource_metadata="${base}/.well-known/oauth-protected-resource"`
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", ${metadata}, DPoP ${DPOP_ALGS}, ${metadata}`,
+    )
     expect((await fetch(`${base}/api/private`, { headers: { authorization: 'Bearer x y' } })).status).toBe(400)
     expect((await fetch(`${base}/api/private`, { headers: { authorization: 'Bearer x.y.z' } })).status).toBe(401)
     expect((await fetch(`${base}/nope`)).status).toBe(404)

@@ -5,7 +5,7 @@ import { request, useTestApi } from './helpers.ts'
 const ctx = useTestApi()
 
 describe('OpenAPI', () => {
-  test('/openapi.json declares the bearer scheme and requires it on the protected routes only', async () => {
+  test('/openapi.json declares the bearer and DPoP schemes and requires one of them on the protected routes only', async () => {
     const { status, body } = await request(ctx.api.app, '/openapi.json')
     expect(status).toBe(200)
     const doc = body as {
@@ -15,8 +15,10 @@ describe('OpenAPI', () => {
     }
     expect(doc.openapi).toStartWith('3.')
     expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    expect(doc.paths['/api/private']?.get.security).toEqual([{ bearerAuth: [] }])
-    expect(doc.paths['/api/private-scoped']?.get.security).toEqual([{ bearerAuth: [] }])
+    // RFC 9449 §7.1 registers DPoP as an HTTP authentication scheme; OpenAPI lists alternatives as separate objects.
+    expect(doc.components.securitySchemes.dpopAuth).toMatchObject({ type: 'http', scheme: 'DPoP' })
+    expect(doc.paths['/api/private']?.get.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
+    expect(doc.paths['/api/private-scoped']?.get.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
     expect(doc.paths['/api/public']?.get.security).toBeUndefined()
     expect(Object.keys(doc.paths['/api/private-scoped']?.get.responses ?? {})).toEqual(
       expect.arrayContaining(['200', '401', '403']),

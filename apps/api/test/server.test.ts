@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
-import { audience } from './helpers.ts'
+import { audience, DPOP_ALGS } from './helpers.ts'
 import { spawnLogged } from './processes.ts'
 
 // The real entry point, as `bun run start` runs it, from a directory with no .env in reach.
@@ -46,7 +46,10 @@ describe('the server process', () => {
     expect((await fetch(`${base}/api/private-scoped`, { headers })).status).toBe(200)
     const missing = await fetch(`${base}/api/private`)
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    const metadata = `resource_metadata="${base}/.well-known/oauth-protected-resource"`
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", ${metadata}, DPoP ${DPOP_ALGS}, ${metadata}`,
+    )
   })
 
   test('is ready once the key set is loaded', async () => {

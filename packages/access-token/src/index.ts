@@ -1,6 +1,11 @@
-export type { Authenticator, AuthenticatorOptions, AuthRequest } from './authenticate.ts'
+export type {
+  AuthenticatedPrincipal,
+  Authenticator,
+  AuthenticatorOptions,
+  AuthRequest,
+} from './authenticate.ts'
 export { createAuthenticator } from './authenticate.ts'
-export type { AuthErrorResponse, ChallengeOptions } from './bearer/challenge.ts'
+export type { AuthErrorResponse, ChallengeError, ChallengeOptions } from './bearer/challenge.ts'
 export { buildChallenge, toAuthErrorResponse } from './bearer/challenge.ts'
 export type { AuthScheme, BearerRequest, CredentialRequest, Credentials } from './bearer/extract-token.ts'
 export {
@@ -9,6 +14,8 @@ export {
   hasQueryToken,
   MAX_AUTHORIZATION_LENGTH,
 } from './bearer/extract-token.ts'
+export type { DpopCheck, DpopConfirmation, DpopMode, DpopOptions } from './dpop/dpop-check.ts'
+export { createDpopCheck } from './dpop/dpop-check.ts'
 export { normalizeHtu, requestHtu } from './dpop/htu.ts'
 export type { DpopNonceOptions, DpopNonces } from './dpop/nonce.ts'
 export { createDpopNonces, MIN_NONCE_SECRET_BYTES } from './dpop/nonce.ts'

@@ -1,9 +1,10 @@
 import {
   type AccessRequirement,
-  type AccessTokenPrincipal,
   AuthError,
+  type AuthenticatedPrincipal,
   type Authenticator,
-  toAuthErrorResponse,
+  type AuthRequest,
+  type AuthScheme,
   validateAccessRequirement,
 } from '@repo/access-token'
 import { Elysia } from 'elysia'
@@ -12,24 +13,29 @@ export interface AuthPluginOptions {
   /** Extracts, verifies and checks access; one per process, shared by every route. */
   readonly authenticator: Authenticator
   /**
-   * The `realm` of every challenge.
-   * @default "api"
+   * Names of the OpenAPI security schemes of each accepted scheme; protected routes list those the authenticator
+   * accepts, as alternatives.
+   * @default { bearer: "bearerAuth", dpop: "dpopAuth" }
    */
-  readonly realm?: string
-  /**
-   * Name of the OpenAPI security scheme the protected routes require.
-   * @default "bearerAuth"
-   */
-  readonly securityScheme?: string
+  readonly securitySchemes?: Partial<Record<AuthScheme, string>>
 }
 
 /** The `auth` route option: `true` for any valid token, or what the token must grant. */
 export type AuthOption = true | AccessRequirement
 
 /** Renders an auth error as the response; the only mapping from errors to HTTP in the app. */
-export function authErrorResponse(error: AuthError, realm = 'api'): Response {
-  const { status, headers, body } = toAuthErrorResponse(error, { realm })
+export function authErrorResponse(authenticator: Authenticator, error: AuthError, request: AuthRequest): Response {
+  const { status, headers, body } = authenticator.respond(error, request)
   return Response.json(body, { status, headers })
+}
+
+// The scopes the routes of each plugin instance require, gathered as routes are declared (RFC 9728
+// `scopes_supported`).
+const declared = new WeakMap<object, Set<string>>()
+
+/** Every scope a route declared with this plugin requires, sorted; complete once the routes are declared. */
+export function declaredScopes(plugin: object): readonly string[] {
+  return [...(declared.get(plugin) ?? [])].sort()
 }
 
 // Stands in for the body of a request whose authentication failed, so that Elysia does not parse it: the failure
@@ -59,17 +65,20 @@ function authenticatorId(authenticator: Authenticator): number {
  */
 export function createAuthPlugin(options: AuthPluginOptions) {
   const { authenticator } = options
-  const realm = options.realm ?? 'api'
-  const security = [{ [options.securityScheme ?? 'bearerAuth']: [] }]
+  const names = { bearer: 'bearerAuth', dpop: 'dpopAuth', ...options.securitySchemes }
+  // OpenAPI: a list of requirement objects means "any one of them".
+  const security = authenticator.schemes.map((scheme) => ({ [names[scheme]]: [] }))
+  const scopes = new Set<string>()
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
-  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, authenticator: authenticatorId(authenticator) } })
-    .onError({ as: 'global' }, function respondToAuthError({ error }) {
-      if (error instanceof AuthError) return authErrorResponse(error, realm)
+  const plugin = new Elysia({ name: '@repo/elysia-auth', seed: { authenticator: authenticatorId(authenticator) } })
+    .onError({ as: 'global' }, function respondToAuthError({ error, request }) {
+      if (error instanceof AuthError) return authErrorResponse(authenticator, error, request)
     })
     .macro('auth', (option: AuthOption) => {
       const requirement = option === true ? undefined : validateAccessRequirement(option)
-      const outcomes = new WeakMap<Request, Promise<AccessTokenPrincipal>>()
+      for (const scope of requirement?.scopes ?? []) scopes.add(scope)
+      const outcomes = new WeakMap<Request, Promise<AuthenticatedPrincipal>>()
       /** One authentication per request, started by whichever hook runs first. */
       const authenticated = (request: Request) => {
         let outcome = outcomes.get(request)
@@ -91,12 +100,16 @@ export function createAuthPlugin(options: AuthPluginOptions) {
         async transform({ request }) {
           await authenticated(request)
         },
-        async resolve({ request, set }): Promise<{ auth: AccessTokenPrincipal }> {
+        async resolve({ request, set }): Promise<{ auth: AuthenticatedPrincipal }> {
           const auth = await authenticated(request)
           // Answers derived from a token are per-client: keep them out of shared caches.
           set.headers['cache-control'] = 'no-store'
+          // RFC 9449 §8.2: the next nonce, in the answer, before the client's one stops working.
+          if (auth.dpop?.nonce !== undefined) set.headers['dpop-nonce'] = auth.dpop.nonce
           return { auth }
         },
       }
     })
+  declared.set(plugin, scopes)
+  return plugin
 }
