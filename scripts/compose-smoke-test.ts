@@ -74,12 +74,33 @@ try {
   check('GET /api/private-scoped without read:messages is 403', forbidden.status === 403, String(forbidden.status))
   check(
     'the 403 challenge names the scope',
-    forbidden.headers.get('www-authenticate')?.endsWith('scope="read:messages"') === true,
+    forbidden.headers.get('www-authenticate')?.includes('scope="read:messages"') === true,
   )
   const missing = await api('/api/private')
+  const metadata = `resource_metadata="http://127.0.0.1:${apiPort}/.well-known/oauth-protected-resource"`
   check(
-    'no token is 401 with a bare challenge',
-    missing.status === 401 && missing.headers.get('www-authenticate') === 'Bearer realm="api"',
+    'no token is 401 with bare Bearer and DPoP challenges naming the resource metadata',
+    missing.status === 401 &&
+      missing.headers.get('www-authenticate')?.startsWith(`Bearer realm="api", ${metadata}, DPoP algs="ES256 `) ===
+        true,
+    String(missing.headers.get('www-authenticate')),
+  )
+  const described = (await (await api('/.well-known/oauth-protected-resource')).json()) as Record<string, unknown>
+  check(
+    'the protected resource metadata names the audience and the issuer',
+    described.resource === audience && JSON.stringify(described.authorization_servers) === '["http://issuer:9000"]',
+  )
+
+  // The DPoP example of the README against the containers: discovery, a bound token, a call, a replay refused.
+  const example = await $`bun --no-env-file examples/dpop-client/src/main.ts`
+    .env({ ...env, API_URL: `http://127.0.0.1:${apiPort}`, ISSUER_URL: `http://127.0.0.1:${issuerPort}` })
+    .nothrow()
+    .quiet()
+  const printed = example.stdout.toString()
+  check('examples/dpop-client gets a DPoP token and a 200', /3\. GET \/api\/private: 200/.test(printed), printed)
+  check(
+    'examples/dpop-client: the replayed proof is refused',
+    printed.includes('the same proof again: 401 The DPoP proof has already been used'),
   )
 
   check('GET /readyz is 200', (await api('/readyz')).status === 200)
