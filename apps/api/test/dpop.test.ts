@@ -145,6 +145,15 @@ describe('a DPoP request', () => {
     replayStore.close()
   })
 
+  test('a jti is remembered per key: another client using the same jti is not refused for it', async () => {
+    const other = await generateDpopKey('ES256')
+    const jti = crypto.randomUUID()
+    const mine = await boundToken()
+    const theirs = await boundToken(other)
+    expect((await dpop(mine, [await proofFor(mine, { jti })])).status).toBe(200)
+    expect((await dpop(theirs, [await proofFor(theirs, { jti }, {}, other)])).status).toBe(200)
+  })
+
   test('a refused proof is not remembered: the same jti, once fixed, is accepted', async () => {
     const token = await boundToken()
     const jti = crypto.randomUUID()
@@ -175,6 +184,27 @@ describe('which proofs are refused (RFC 9449 §4.3)', () => {
       expect(result.status).toBe(401)
       expect(result.body?.error_description).toBe('The DPoP proof is malformed')
     }
+  })
+
+  test('a proof over 8 KiB is refused even though every claim in it is right', async () => {
+    const token = await boundToken()
+    const result = await dpop(token, [await proofFor(token, { extra: { padding: 'x'.repeat(7000) } })])
+    expect(result.status).toBe(401)
+    expect(result.body?.error_description).toBe('The DPoP proof is malformed')
+    expect((await dpop(token, [await proofFor(token, { extra: { padding: 'x'.repeat(5000) } })])).status).toBe(200)
+  })
+
+  test('a signature spelt with non-zero spare bits (non-canonical base64url) is refused', async () => {
+    const token = await boundToken()
+    const proof = await proofFor(token)
+    // An ES256 signature is 64 bytes: the last base64url character carries 4 spare bits, which decoders ignore.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet.indexOf(proof.at(-1) as string)
+    const twin = `${proof.slice(0, -1)}${alphabet[last | 1]}`
+    expect(twin).not.toBe(proof)
+    const result = await dpop(token, [twin])
+    expect(result.status).toBe(401)
+    expect(result.body?.error_description).toBe('The DPoP proof is malformed')
   })
 
   test('typ other than dpop+jwt: refused; application/dpop+jwt and any case: accepted', async () => {

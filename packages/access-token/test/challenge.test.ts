@@ -77,6 +77,10 @@ describe('buildChallenge', () => {
     )
   })
 
+  test('algs carries algorithm names only, whatever the configuration held', () => {
+    expect(buildChallenge('dpop', { algorithms: ['ES256', 'x" y\\'] })).toBe('DPoP algs="ES256 xy"')
+  })
+
   test('resource_metadata is quoted safely whatever it holds', () => {
     expect(buildChallenge('bearer', { resourceMetadata: 'https://a/"x"\\\n' })).toBe(
       'Bearer realm="api", resource_metadata="https://a/\\"x\\"\\\\"',

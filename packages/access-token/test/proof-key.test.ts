@@ -30,6 +30,8 @@ describe('importProofKey', () => {
       [{ ...key.publicJwk, alg: 'ES384' }, 'ES256'],
       [{ ...key.publicJwk, x: 'AAAA' }, 'ES256'],
       [{ ...key.publicJwk, y: 42 }, 'ES256'],
+      // The right members under the wrong kty: importable as EC, but not the key the client described.
+      [{ ...key.publicJwk, kty: 'RSA' }, 'ES256'],
     ] as const) {
       await expect(importProofKey(jwk, alg)).rejects.toMatchObject({ code: 'invalid_dpop_proof', reason: 'key' })
     }

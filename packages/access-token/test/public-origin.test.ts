@@ -29,13 +29,15 @@ describe('createPublicOrigin', () => {
     expect(origin(request('http://10.0.0.7:8000/x', { 'x-forwarded-proto': 'https' }))).toBe('https://10.0.0.7:8000')
   })
 
-  test('trusted proxy: values that are not a plain scheme or host are ignored', () => {
+  test('trusted proxy: a value that is not a plain scheme or host voids both', () => {
     const origin = createPublicOrigin({ trustProxy: true })
     for (const headers of [
       { 'x-forwarded-host': 'evil.example/path' },
       { 'x-forwarded-host': 'user@evil.example' },
       { 'x-forwarded-host': 'evil.example:99999' },
       { 'x-forwarded-proto': 'javascript' },
+      { 'x-forwarded-proto': 'https://evil.example/', 'x-forwarded-host': 'api.example.com' },
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com/x' },
     ]) {
       expect(origin(request('http://localhost:8000/x', headers))).toBe('http://localhost:8000')
     }

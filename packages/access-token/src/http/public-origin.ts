@@ -52,8 +52,11 @@ export function createPublicOrigin(options: PublicOriginOptions = {}): PublicOri
     if (!trustProxy) return own
     const proto = first(request.headers.get('x-forwarded-proto'))
     const host = first(request.headers.get('x-forwarded-host'))
-    const scheme = proto === 'https' || proto === 'http' ? proto : new URL(own).protocol.slice(0, -1)
-    const authority = host !== undefined && HOST.test(host) ? host : new URL(own).host
-    return originOf(`${scheme}://${authority}`) ?? own
+    // Exactly a scheme and exactly a host, or nothing of them: `https://evil.example/` as a "scheme" would make
+    // `https://evil.example/://host` an origin.
+    if (proto !== undefined && proto !== 'https' && proto !== 'http') return own
+    if (host !== undefined && !HOST.test(host)) return own
+    const scheme = proto ?? new URL(own).protocol.slice(0, -1)
+    return originOf(`${scheme}://${host ?? new URL(own).host}`) ?? own
   }
 }
