@@ -8,6 +8,7 @@ import { createDocsRoutes, type DocsOAuthOptions } from './routes/docs.ts'
 import { createHealthRoutes, type Readiness } from './routes/health.ts'
 import { createMessageRoutes } from './routes/messages.ts'
 import { OAUTH2_SCHEME } from './routes/openapi-oauth.ts'
+import { createProtectedResourceRoutes, type ProtectedResourceSettings } from './routes/protected-resource.ts'
 
 export interface AppDependencies {
   readonly authenticator: Authenticator
@@ -17,13 +18,14 @@ export interface AppDependencies {
   readonly cors?: CorsConfig | undefined
   /** What /docs needs to get tokens itself; unset: the bearer scheme only. */
   readonly docs?: DocsOAuthOptions | undefined
+  readonly protectedResource: ProtectedResourceSettings
 }
 
 const json = (status: number, error: string, description: string) =>
   Response.json({ error, error_description: description }, { status })
 
 /** Builds the API without listening: the server, the tests and the benchmarks all use this. */
-export function createApp({ authenticator, keySet, logger, cors, docs }: AppDependencies) {
+export function createApp({ authenticator, keySet, logger, cors, docs, protectedResource }: AppDependencies) {
   const auth = createAuthPlugin({ authenticator, oauth2SecurityScheme: OAUTH2_SCHEME })
   return (
     new Elysia({ name: 'api' })
@@ -50,6 +52,7 @@ export function createApp({ authenticator, keySet, logger, cors, docs }: AppDepe
       })
       .use(createHealthRoutes(keySet))
       .use(createDocsRoutes(docs))
+      .use(createProtectedResourceRoutes(auth, protectedResource))
       .use(createMessageRoutes(auth))
       .use(createAuthorizationExampleRoutes(auth))
   )

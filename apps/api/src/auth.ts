@@ -3,23 +3,40 @@ import {
   type Clock,
   createAccessTokenVerifier,
   createAuthenticator,
+  createDpopNonces,
+  createMemoryReplayStore,
+  createPublicOrigin,
+  createRedisReplayStore,
   createRemoteKeySet,
   type KeySetEvent,
+  type PublicOrigin,
+  protectedResourceMetadataPath,
   type RemoteKeySet,
+  type ReplayStore,
 } from '@repo/access-token'
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
+import type { ProtectedResourceSettings } from './routes/protected-resource.ts'
 
-/** The process-wide auth objects: one key set (one cache, one fetch in flight) and the authenticator over it. */
+/**
+ * The process-wide auth objects: one key set (one cache, one fetch in flight), one replay store, and the
+ * authenticator over them; `close` releases them at shutdown.
+ */
 export interface AuthRuntime {
   readonly keySet: RemoteKeySet
+  readonly replayStore: ReplayStore
   readonly authenticator: Authenticator
+  /** What the protected resource metadata (RFC 9728) publishes. */
+  readonly protectedResource: ProtectedResourceSettings
+  close(): void
 }
 
 export interface AuthRuntimeIO {
   readonly fetch?: typeof fetch
   readonly clock?: Clock
   readonly logger: Logger
+  /** A replay store owned by the caller (shared by several apps in tests); not closed by `close`. */
+  readonly replayStore?: ReplayStore
 }
 
 function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
@@ -28,8 +45,24 @@ function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
   else logger.info(type, fields)
 }
 
+/** In-process unless REDIS_URL names a Redis every replica shares. The URL is never logged (it may hold a password). */
+function createReplayStore(config: AuthConfig, io: AuthRuntimeIO): ReplayStore {
+  const store = config.dpop.replayStore
+  const clock = io.clock === undefined ? {} : { clock: io.clock }
+  if (store.kind === 'memory') return createMemoryReplayStore({ maxEntries: store.maxEntries, ...clock })
+  return createRedisReplayStore({
+    url: store.url,
+    ...clock,
+    onEvent: (event) =>
+      event.type === 'replay_store_unavailable'
+        ? io.logger.warn(event.type, { reason: event.reason })
+        : io.logger.info(event.type),
+  })
+}
+
 /** Turns the validated configuration into the authenticator the routes use. */
 export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRuntime {
+  const clock = io.clock
   const keySet = createRemoteKeySet({
     source: config.keySource,
     transport: config.transport,
@@ -38,9 +71,8 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     staleIfErrorMs: config.jwks.staleIfErrorMs,
     onEvent: (event) => logKeySetEvent(io.logger, event),
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
-    ...(io.clock === undefined ? {} : { clock: io.clock }),
+    ...(clock === undefined ? {} : { clock }),
   })
-  const clock = io.clock
   const verifier = createAccessTokenVerifier({
     keys: keySet,
     audience: config.audience,
@@ -50,5 +82,43 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
     ...(clock === undefined ? {} : { now: () => clock.now() }),
   })
-  return { keySet, authenticator: createAuthenticator({ verifier }) }
+  const replayStore = io.replayStore ?? createReplayStore(config, io)
+  const publicOrigin: PublicOrigin = createPublicOrigin({
+    origin: config.resource.publicOrigin,
+    trustProxy: config.resource.trustProxy,
+  })
+  const { dpop } = config
+  const authenticator = createAuthenticator({
+    verifier,
+    dpop: {
+      mode: dpop.mode,
+      algorithms: dpop.algorithms,
+      iatOffsetSeconds: dpop.iatOffsetSeconds,
+      iatLeewaySeconds: dpop.iatLeewaySeconds,
+      replayStore,
+      nonces:
+        dpop.nonceSecret === undefined
+          ? undefined
+          : createDpopNonces({ secret: dpop.nonceSecret, ...(clock === undefined ? {} : { clock }) }),
+    },
+    publicOrigin,
+    resourceMetadataPath: protectedResourceMetadataPath(config.resource.identifier),
+    ...(clock === undefined ? {} : { clock }),
+  })
+  return {
+    keySet,
+    replayStore,
+    authenticator,
+    protectedResource: {
+      identifier: config.resource.identifier,
+      publicOrigin,
+      variesByForwardedHeaders: config.resource.trustProxy,
+      authorizationServers: async () => [await keySet.issuer()],
+      dpop: dpop.mode === 'disabled' ? undefined : { algorithms: dpop.algorithms, required: dpop.mode === 'required' },
+    },
+    close() {
+      keySet.close()
+      if (io.replayStore === undefined) replayStore.close()
+    },
+  }
 }

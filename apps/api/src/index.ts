@@ -54,6 +54,10 @@ logger.info('server_started', {
   issuer: describeIssuer(auth.config),
   audience: auth.config.audience,
   algorithms: auth.config.algorithms,
+  dpop: auth.config.dpop.mode,
+  // The kind only: a Redis URL may hold a password.
+  replayStore: auth.config.dpop.replayStore.kind,
+  resource: auth.config.resource.identifier ?? '(the request origin)',
 })
 
 // Load the keys now, but serve either way: /readyz tells whether they arrived.
@@ -63,7 +67,10 @@ void runtime.keySet.refresh().then((health) => logger.info('readiness', { ready:
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     logger.info('server_stopping', { signal })
-    runtime.keySet.close()
-    void app.stop(false).finally(() => process.exit(0))
+    // Drain first: requests in flight still need the keys and the replay store.
+    void app.stop(false).finally(() => {
+      runtime.close()
+      process.exit(0)
+    })
   })
 }

@@ -3,7 +3,7 @@ import { type IssuerStub, startIssuerStub } from '@repo/testing'
 import { createApp } from '../src/app.ts'
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from '../src/cors.ts'
 import { silentLogger } from '../src/logger.ts'
-import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
+import { audience, challengeOf, closeTestApis, createTestApi, request } from './helpers.ts'
 
 const allowed = 'https://app.example.test'
 let issuer: IssuerStub
@@ -16,6 +16,7 @@ beforeAll(async () => {
   issuer = await startIssuerStub({ audience })
   const { runtime } = createTestApi(issuer)
   const authenticator: typeof runtime.authenticator = {
+    ...runtime.authenticator,
     authenticate(...args) {
       authentications += 1
       return runtime.authenticator.authenticate(...args)
@@ -77,7 +78,7 @@ describe('CORS_ORIGINS set', () => {
     const missing = await request(app, '/api/private', { headers: { origin: allowed } })
     expect(authentications).toBe(1)
     expect(missing.status).toBe(401)
-    expect(missing.challenge).toBe('Bearer realm="api"')
+    expect(missing.challenge).toBe(challengeOf())
     expect(corsHeaders(missing.headers)).toEqual({
       'access-control-allow-origin': allowed,
       'access-control-expose-headers': CORS_EXPOSED_HEADERS,

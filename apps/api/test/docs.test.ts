@@ -38,12 +38,14 @@ function appWithDocsOAuth() {
 }
 
 describe('OpenAPI', () => {
-  test('/openapi.json declares the bearer scheme and requires it on the protected routes only', async () => {
+  test('/openapi.json declares the bearer and DPoP schemes and requires one of them on the protected routes only', async () => {
     const doc = await documentOf(ctx.api.app)
     expect(doc.openapi).toStartWith('3.')
     expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    expect(doc.paths['/api/private']?.get?.security).toEqual([{ bearerAuth: [] }])
-    expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([{ bearerAuth: [] }])
+    // RFC 9449 §7.1 registers DPoP as an HTTP authentication scheme; OpenAPI lists alternatives as separate objects.
+    expect(doc.components.securitySchemes.dpopAuth).toMatchObject({ type: 'http', scheme: 'DPoP' })
+    expect(doc.paths['/api/private']?.get?.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
+    expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
     expect(doc.paths['/api/public']?.get?.security).toBeUndefined()
     expect(Object.keys(doc.paths['/api/private-scoped']?.get?.responses ?? {})).toEqual(
       expect.arrayContaining(['200', '401', '403']),
@@ -74,21 +76,25 @@ describe('OpenAPI', () => {
         },
       },
     })
-    // Either a pasted bearer token or one from the flow, with the scopes the route needs.
-    expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([{ bearerAuth: [] }, { oauth2: ['read:messages'] }])
-    expect(doc.paths['/api/private']?.get?.security).toEqual([{ bearerAuth: [] }, { oauth2: [] }])
+    // A pasted bearer token, a DPoP-bound one, or one from the flow with the scopes the route needs.
+    expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([
+      { bearerAuth: [] },
+      { dpopAuth: [] },
+      { oauth2: ['read:messages'] },
+    ])
+    expect(doc.paths['/api/private']?.get?.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }, { oauth2: [] }])
     expect(doc.paths['/api/public']?.get?.security).toBeUndefined()
     await expectValid(doc)
     // The plugin's cached document is not changed: the app without the flow still has none.
     expect((await documentOf(ctx.api.app)).components.securitySchemes.oauth2).toBeUndefined()
   })
 
-  test('the issuer down: the bearer scheme only, and the document stays valid', async () => {
+  test('the issuer down: no OAuth 2.0 flow, the other schemes only, and the document stays valid', async () => {
     ctx.issuer.mode = 'http_500'
     try {
       const doc = await documentOf(appWithDocsOAuth())
-      expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth'])
-      expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([{ bearerAuth: [] }])
+      expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'dpopAuth'])
+      expect(doc.paths['/api/private-scoped']?.get?.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
       await expectValid(doc)
     } finally {
       ctx.issuer.reset()

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Environment } from './auth-config.ts'
+import type { Environment } from './reader.ts'
 
 /**
  * Parses a dotenv file: `KEY=value`, optional `export `, `#` comments, single or double quotes

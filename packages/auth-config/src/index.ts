@@ -1,9 +1,7 @@
-export type {
-  Algorithm,
-  AuthConfig,
-  ConfigProblem,
-  Environment,
-  LoadedAuthConfig,
-} from './auth-config.ts'
-export { ALGORITHMS, ConfigError, describeIssuer, loadAuthConfig } from './auth-config.ts'
+export type { Algorithm, AuthConfig, LoadedAuthConfig } from './auth-config.ts'
+export { ALGORITHMS, describeIssuer, loadAuthConfig } from './auth-config.ts'
+export type { DpopConfig, ReplayStoreConfig } from './dpop-config.ts'
 export { findWorkspaceRoot, mergeEnvFile, parseEnvFile } from './env-file.ts'
+export type { ConfigProblem, Environment } from './reader.ts'
+export { ConfigError } from './reader.ts'
+export type { ResourceConfig } from './resource-config.ts'

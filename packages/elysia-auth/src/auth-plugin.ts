@@ -1,9 +1,10 @@
 import {
   type AccessRequirement,
-  type AccessTokenPrincipal,
   AuthError,
+  type AuthenticatedPrincipal,
   type Authenticator,
-  toAuthErrorResponse,
+  type AuthRequest,
+  type AuthScheme,
   validateAccessRequirement,
 } from '@repo/access-token'
 import { Elysia } from 'elysia'
@@ -12,18 +13,14 @@ export interface AuthPluginOptions {
   /** Extracts, verifies and checks access; one per process, shared by every route. */
   readonly authenticator: Authenticator
   /**
-   * The `realm` of every challenge.
-   * @default "api"
+   * Names of the OpenAPI security schemes of each accepted scheme; protected routes list those the authenticator
+   * accepts, as alternatives.
+   * @default { bearer: "bearerAuth", dpop: "dpopAuth" }
    */
-  readonly realm?: string
-  /**
-   * Name of the OpenAPI security scheme the protected routes require.
-   * @default "bearerAuth"
-   */
-  readonly securityScheme?: string
+  readonly securitySchemes?: Partial<Record<AuthScheme, string>>
   /**
    * Name of an OAuth 2.0 security scheme the protected routes also accept, each listing the scopes and permissions
-   * it requires: what an API console (Swagger UI's "Authorize") asks the issuer for. Unset: `securityScheme` only.
+   * it requires: what an API console (Swagger UI's "Authorize") asks the issuer for. Unset: the schemes above only.
    */
   readonly oauth2SecurityScheme?: string
 }
@@ -32,9 +29,18 @@ export interface AuthPluginOptions {
 export type AuthOption = true | AccessRequirement
 
 /** Renders an auth error as the response; the only mapping from errors to HTTP in the app. */
-export function authErrorResponse(error: AuthError, realm = 'api'): Response {
-  const { status, headers, body } = toAuthErrorResponse(error, { realm })
+export function authErrorResponse(authenticator: Authenticator, error: AuthError, request: AuthRequest): Response {
+  const { status, headers, body } = authenticator.respond(error, request)
   return Response.json(body, { status, headers })
+}
+
+// The scopes the routes of each plugin instance require, gathered as routes are declared (RFC 9728
+// `scopes_supported`).
+const declared = new WeakMap<object, Set<string>>()
+
+/** Every scope a route declared with this plugin requires, sorted; complete once the routes are declared. */
+export function declaredScopes(plugin: object): readonly string[] {
+  return [...(declared.get(plugin) ?? [])].sort()
 }
 
 // Stands in for the body of a request whose authentication failed, so that Elysia does not parse it: the failure
@@ -64,28 +70,31 @@ function authenticatorId(authenticator: Authenticator): number {
  */
 export function createAuthPlugin(options: AuthPluginOptions) {
   const { authenticator } = options
-  const realm = options.realm ?? 'api'
-  const bearer = { [options.securityScheme ?? 'bearerAuth']: [] }
+  const names = { bearer: 'bearerAuth', dpop: 'dpopAuth', ...options.securitySchemes }
   const oauth2 = options.oauth2SecurityScheme
-  /** The route's OpenAPI security requirement: any bearer token, or an OAuth 2.0 token with what it needs. */
+  // OpenAPI: a list of requirement objects means "any one of them".
+  const schemes = authenticator.schemes.map((scheme) => ({ [names[scheme]]: [] }))
+  /** The route's OpenAPI security: any accepted scheme, or an OAuth 2.0 token with what the route needs. */
   const securityFor = (requirement: AccessRequirement | undefined) => {
-    if (oauth2 === undefined) return [bearer]
+    if (oauth2 === undefined) return schemes
     // Auth0 grants RBAC permissions through the scope parameter of the token request: ask for both.
-    const scopes = [...new Set([...(requirement?.scopes ?? []), ...(requirement?.permissions ?? [])])]
-    return [bearer, { [oauth2]: scopes }]
+    const wanted = [...new Set([...(requirement?.scopes ?? []), ...(requirement?.permissions ?? [])])]
+    return [...schemes, { [oauth2]: wanted }]
   }
+  const scopes = new Set<string>()
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
-  return new Elysia({
+  const plugin = new Elysia({
     name: '@repo/elysia-auth',
-    seed: { realm, oauth2, authenticator: authenticatorId(authenticator) },
+    seed: { oauth2, authenticator: authenticatorId(authenticator) },
   })
-    .onError({ as: 'global' }, function respondToAuthError({ error }) {
-      if (error instanceof AuthError) return authErrorResponse(error, realm)
+    .onError({ as: 'global' }, function respondToAuthError({ error, request }) {
+      if (error instanceof AuthError) return authErrorResponse(authenticator, error, request)
     })
     .macro('auth', (option: AuthOption) => {
       const requirement = option === true ? undefined : validateAccessRequirement(option)
-      const outcomes = new WeakMap<Request, Promise<AccessTokenPrincipal>>()
+      for (const scope of requirement?.scopes ?? []) scopes.add(scope)
+      const outcomes = new WeakMap<Request, Promise<AuthenticatedPrincipal>>()
       /** One authentication per request, started by whichever hook runs first. */
       const authenticated = (request: Request) => {
         let outcome = outcomes.get(request)
@@ -107,12 +116,16 @@ export function createAuthPlugin(options: AuthPluginOptions) {
         async transform({ request }) {
           await authenticated(request)
         },
-        async resolve({ request, set }): Promise<{ auth: AccessTokenPrincipal }> {
+        async resolve({ request, set }): Promise<{ auth: AuthenticatedPrincipal }> {
           const auth = await authenticated(request)
           // Answers derived from a token are per-client: keep them out of shared caches.
           set.headers['cache-control'] = 'no-store'
+          // RFC 9449 §8.2: the next nonce, in the answer, before the client's one stops working.
+          if (auth.dpop?.nonce !== undefined) set.headers['dpop-nonce'] = auth.dpop.nonce
           return { auth }
         },
       }
     })
+  declared.set(plugin, scopes)
+  return plugin
 }

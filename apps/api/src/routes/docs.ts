@@ -81,6 +81,15 @@ export function createDocsRoutes(oauth?: DocsOAuthOptions) {
             components: {
               securitySchemes: {
                 bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+                // RFC 9449 §7.1 registers `DPoP` as an HTTP authentication scheme, which is what OpenAPI's `http` type
+                // names. Swagger UI can only "Authorize" basic and bearer: a DPoP request needs a fresh proof each
+                // time, which a client library makes (see examples/dpop-client).
+                dpopAuth: {
+                  type: 'http',
+                  scheme: 'DPoP',
+                  description:
+                    'A DPoP-bound access token (RFC 9449): `Authorization: DPoP <token>` and a `DPoP` header with a new proof for each request (`htm`, `htu`, `iat`, `jti`, `ath`).',
+                },
               },
             },
           },
