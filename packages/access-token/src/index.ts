@@ -7,12 +7,15 @@ export { extractBearerToken, hasQueryToken, MAX_AUTHORIZATION_LENGTH } from './b
 export type {
   AnyAuthError,
   AuthErrorCode,
+  AuthOutcome,
   InvalidRequestReason,
   InvalidTokenReason,
   IssuerUnavailableReason,
 } from './errors.ts'
 export {
+  AUTH_OUTCOMES,
   AuthError,
+  authOutcome,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
