@@ -9,6 +9,7 @@ import {
 } from '@repo/access-token'
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
+import type { MetricsExtensions } from './observability/metrics.ts'
 
 /** The process-wide auth objects: one key set (one cache, one fetch in flight) and the authenticator over it. */
 export interface AuthRuntime {
@@ -20,6 +21,13 @@ export interface AuthRuntimeIO {
   readonly fetch?: typeof fetch
   readonly clock?: Clock
   readonly logger: Logger
+  /** Told every key-set event too, before the logger (the metrics count fetches, failures and rotations). */
+  readonly onKeySetEvent?: (event: KeySetEvent) => void
+  /**
+   * Where the auth components register counters of their own: the token cache (hits, misses, evictions) and the
+   * DPoP replay store (refused replays) call `metrics.counter(...)` here when they are built.
+   */
+  readonly metrics?: MetricsExtensions
 }
 
 function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
@@ -36,7 +44,10 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     timeoutMs: config.jwks.timeoutMs,
     cooldownMs: config.jwks.cooldownMs,
     staleIfErrorMs: config.jwks.staleIfErrorMs,
-    onEvent: (event) => logKeySetEvent(io.logger, event),
+    onEvent: (event) => {
+      io.onKeySetEvent?.(event)
+      logKeySetEvent(io.logger, event)
+    },
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(io.clock === undefined ? {} : { clock: io.clock }),
   })
