@@ -34,12 +34,13 @@ export function createApp(dependencies: AppDependencies) {
       .onError(function respondToOtherErrors({ code, error, request, set }) {
         switch (code) {
           case 'NOT_FOUND':
+            set.status = 404 // set.status is what the access log and the metrics report
             return json(404, 'not_found', 'No such route')
           case 'VALIDATION':
           case 'PARSE':
           case 'INVALID_COOKIE_SIGNATURE':
           case 'INVALID_FILE_TYPE':
-            set.status = 400 // what the access log and the metrics report (Elysia set 422 for VALIDATION)
+            set.status = 400 // Elysia set 422 for VALIDATION
             return json(400, 'invalid_request', 'The request is malformed')
           default:
             logger.error('unhandled_error', {
@@ -48,6 +49,7 @@ export function createApp(dependencies: AppDependencies) {
               name: error instanceof Error ? error.name : typeof error,
               message: error instanceof Error ? error.message : undefined,
             })
+            set.status = 500
             return json(500, 'server_error', 'Internal server error')
         }
       })
