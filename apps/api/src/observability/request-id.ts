@@ -3,8 +3,11 @@
  * Both come from outside: they are checked before they reach a log line, a span or a response header.
  */
 
-/** Ids from a proxy or a client are kept when short and plain (UUIDs, ULIDs, `Root=1-...` ids); else a new one. */
-const REQUEST_ID = /^[A-Za-z0-9._:=+/@-]{1,128}$/
+/**
+ * Ids from a proxy or a client are kept when short and plain (UUIDs, ULIDs, hex, `Root=1-...`); else a new one.
+ * No dots: a compact JWT always has two, so a token sent as a request id is never echoed or logged.
+ */
+const REQUEST_ID = /^[A-Za-z0-9_:=+/@-]{1,128}$/
 
 /** The client's `X-Request-Id` when it is safe to echo and log, else a new random one. */
 export function requestIdFrom(header: string | null): string {
