@@ -74,6 +74,7 @@ export async function runServer(settings: ServerSettings): Promise<void> {
 
   logger.info('server_started', {
     url: `http://${server.host}:${listener.port}`,
+    pid: process.pid,
     ...(metricsListener === undefined ? {} : { metrics: metricsListener.url }),
     issuer: describeIssuer(auth.config),
     audience: auth.config.audience,
