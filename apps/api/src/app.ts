@@ -12,7 +12,7 @@ export interface AppDependencies {
   readonly authenticator: Authenticator
   readonly keySet: Readiness
   readonly logger: Logger
-  /** Request ids, access log, metrics, spans. @default request ids only (the server adds the rest) */
+  /** Metrics, request ids, access log, spans (the server wraps the app's fetch with it). @default none of them */
   readonly observability?: Observability
   /** Whether the process is shutting down (/readyz then answers 503). */
   readonly lifecycle?: Lifecycle
@@ -31,16 +31,14 @@ export function createApp(dependencies: AppDependencies) {
       .use(observability.plugin)
       .use(auth)
       // Every error that is not an auth error ends here: no library message ever reaches a client.
-      .onError(function respondToOtherErrors({ code, error, request, set }) {
+      .onError(function respondToOtherErrors({ code, error, request }) {
         switch (code) {
           case 'NOT_FOUND':
-            set.status = 404 // set.status is what the access log and the metrics report
             return json(404, 'not_found', 'No such route')
           case 'VALIDATION':
           case 'PARSE':
           case 'INVALID_COOKIE_SIGNATURE':
           case 'INVALID_FILE_TYPE':
-            set.status = 400 // Elysia set 422 for VALIDATION
             return json(400, 'invalid_request', 'The request is malformed')
           default:
             logger.error('unhandled_error', {
@@ -49,7 +47,6 @@ export function createApp(dependencies: AppDependencies) {
               name: error instanceof Error ? error.name : typeof error,
               message: error instanceof Error ? error.message : undefined,
             })
-            set.status = 500
             return json(500, 'server_error', 'Internal server error')
         }
       })

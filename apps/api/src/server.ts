@@ -56,10 +56,16 @@ export async function runServer(settings: ServerSettings): Promise<void> {
         return shutdown?.shuttingDown ?? false
       },
     },
+  })
+  // Bun.serve around the app's fetch rather than app.listen(): the observability wraps every request there.
+  const listener = Bun.serve({
+    port: server.port,
+    hostname: server.host,
     // Workers share the port (SO_REUSEPORT); a lone process must not silently share it with another one.
-  }).listen({ port: server.port, hostname: server.host, reusePort: worker !== undefined })
-  const listener = app.server
-  if (listener === null) throw new Error('the server did not start')
+    reusePort: worker !== undefined,
+    idleTimeout: 30, // Elysia's own default for app.listen()
+    fetch: observability.wrap(app.fetch),
+  })
   worker?.listening(listener.port ?? server.port)
 
   const metricsListener =
@@ -97,7 +103,10 @@ export async function runServer(settings: ServerSettings): Promise<void> {
       // Spans still buffered get a moment to leave; an unreachable collector does not hold the exit.
       if (tracer !== undefined) await Promise.race([tracer.shutdown(), Bun.sleep(2000)])
     },
-    exit: (code) => process.exit(code),
+    exit(code) {
+      logger.flush()
+      process.exit(code)
+    },
   })
   const begin = shutdown.begin
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => begin(signal))

@@ -117,6 +117,7 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
     process.on(signal, () => {
       if (stopping) {
         stopAll(signal)
+        logger.flush()
         process.exit(1)
       }
       stopping = true
@@ -133,7 +134,10 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
     }),
     first.exited.then(() => undefined),
   ])
-  if (port === undefined) process.exit(1)
+  if (port === undefined) {
+    logger.flush()
+    process.exit(1)
+  }
   for (let id = 2; id <= settings.workers; id++) spawnWorker(id, port)
 
   const metricsListener =
@@ -154,5 +158,6 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
   await allExited.promise
   metricsListener?.stop()
   logger.info('supervisor_stopped', { failed })
+  logger.flush()
   process.exit(failed ? 1 : 0)
 }
