@@ -33,7 +33,7 @@ async function serve(variant: Variant, issuerUrl: string): Promise<void> {
           plugin: new Elysia({ name: 'observability' }) as unknown as Observability['plugin'],
           observeAuthenticator: (authenticator) => authenticator,
           requestId: () => undefined,
-          wrap: (fetch) => async (request) => fetch(request),
+          wrap: (fetch) => fetch,
         }
       : createObservability({ logger, metrics })
   const app = createApp({ ...runtime, logger, observability })

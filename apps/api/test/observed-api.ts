@@ -30,7 +30,8 @@ export function createObservedApi(
   })
   const inner = createApp({ ...runtime, logger, observability })
   // As the server serves it: the app's handler wrapped by the observability.
-  const app = { handle: observability.wrap((request) => inner.handle(request)) }
+  const wrapped = observability.wrap((request) => inner.handle(request))
+  const app = { handle: async (request: Request) => wrapped(request) }
   return { app, runtime, metrics }
 }
 

@@ -27,7 +27,7 @@ export interface Observability {
    * Wraps the app's `fetch` (or `handle`): request ids, the access log, request metrics and spans. The server
    * listens with the wrapped function; a request that does not go through it is served but not observed.
    */
-  wrap(fetch: (request: Request) => Response | Promise<Response>): (request: Request) => Promise<Response>
+  wrap(fetch: (request: Request) => Response | Promise<Response>): (request: Request) => Response | Promise<Response>
   /** Counts (and traces) every authentication's outcome, and remembers it for the access log. */
   observeAuthenticator(authenticator: Authenticator): Authenticator
   /** The id of a request in flight, for log lines written while serving it. */
@@ -121,8 +121,8 @@ function createWrap(options: ObservabilityOptions, states: WeakMap<Request, Requ
     return response
   }
 
-  return function wrap(fetch: Fetch): (request: Request) => Promise<Response> {
-    return async function observedFetch(request) {
+  return function wrap(fetch: Fetch): (request: Request) => Response | Promise<Response> {
+    return function observedFetch(request) {
       const state: RequestState = {
         started: performance.now(),
         id: requestIdFrom(request.headers.get('x-request-id')),
@@ -135,7 +135,11 @@ function createWrap(options: ObservabilityOptions, states: WeakMap<Request, Requ
         principal: undefined,
       }
       states.set(request, state)
-      return finish(request, state, await fetch(request))
+      const response = fetch(request)
+      // A response the app built synchronously is returned as such: Bun serves those without a promise.
+      return response instanceof Response
+        ? finish(request, state, response)
+        : response.then((value) => finish(request, state, value))
     }
   }
 }
