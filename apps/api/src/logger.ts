@@ -30,7 +30,11 @@ function bufferedStdout(): { write(line: string): void; flush(): void } {
     if (pending.length === 0) return
     const chunk = pending.join('')
     pending = []
-    process.stdout.write(chunk)
+    try {
+      process.stdout.write(chunk)
+    } catch {
+      // Standard output closed (EPIPE): nothing to write to, and no reason to stop serving.
+    }
   }
   return {
     write(line) {
