@@ -46,5 +46,7 @@ COPY --from=api-build /repo/apps/api/dist/api /app/api
 ENV PORT=8000 HOST=0.0.0.0 NODE_ENV=production
 USER nonroot
 EXPOSE 8000
-HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["/app/api", "--healthcheck"]
+# Healthy = ready: /readyz answers 200 once the issuer's keys are held, so a misconfigured or unreachable issuer
+# shows as unhealthy rather than a healthy container answering 503. The start period covers a slow first fetch.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["/app/api", "--healthcheck"]
 ENTRYPOINT ["/app/api"]

@@ -16,6 +16,7 @@ import {
 } from '@repo/access-token'
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
+import type { MetricsExtensions } from './observability/metrics.ts'
 import type { ProtectedResourceSettings } from './routes/protected-resource.ts'
 
 /**
@@ -37,6 +38,13 @@ export interface AuthRuntimeIO {
   readonly logger: Logger
   /** A replay store owned by the caller (shared by several apps in tests); not closed by `close`. */
   readonly replayStore?: ReplayStore
+  /** Told every key-set event too, before the logger (the metrics count fetches, failures and rotations). */
+  readonly onKeySetEvent?: (event: KeySetEvent) => void
+  /**
+   * Where the auth components register counters of their own: the token cache (hits, misses, evictions) and the
+   * DPoP replay store (refused replays) call `metrics.counter(...)` here when they are built.
+   */
+  readonly metrics?: MetricsExtensions
 }
 
 function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
@@ -69,7 +77,10 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     timeoutMs: config.jwks.timeoutMs,
     cooldownMs: config.jwks.cooldownMs,
     staleIfErrorMs: config.jwks.staleIfErrorMs,
-    onEvent: (event) => logKeySetEvent(io.logger, event),
+    onEvent: (event) => {
+      io.onKeySetEvent?.(event)
+      logKeySetEvent(io.logger, event)
+    },
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
     ...(clock === undefined ? {} : { clock }),
   })

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'bun:test'
-import type { Clock, ReplayStore } from '@repo/access-token'
+import { type Clock, MissingCredentialsError, type ReplayStore, toAuthErrorResponse } from '@repo/access-token'
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
-import { createApp } from '../src/app.ts'
+import { type AppDependencies, createApp } from '../src/app.ts'
 import { createAuthRuntime } from '../src/auth.ts'
 import { type Logger, silentLogger } from '../src/logger.ts'
 
@@ -12,6 +12,30 @@ const opened: { close(): void }[] = []
 /** Closes every runtime `createTestApi` made so far (their timers, fetches and stores end with the test file). */
 export function closeTestApis(): void {
   for (const runtime of opened.splice(0)) runtime.close()
+}
+
+/**
+ * Everything `createApp` needs, as inert stand-ins (an authenticator that refuses, keys held, no logs), for tests of
+ * one concern that override the part they are about.
+ */
+export function stubAppDependencies(overrides: Partial<AppDependencies> = {}): AppDependencies {
+  return {
+    authenticator: {
+      schemes: ['bearer'],
+      respond: (error) => toAuthErrorResponse(error),
+      authenticate: () => Promise.reject(new MissingCredentialsError()),
+    },
+    keySet: { health: () => ({ ready: true, state: 'fresh', keys: 1, fetchedAt: null, lastFailure: null }) },
+    logger: silentLogger,
+    protectedResource: {
+      identifier: audience,
+      publicOrigin: () => 'http://localhost',
+      variesByForwardedHeaders: false,
+      authorizationServers: async () => ['https://issuer.example.test/'],
+      dpop: undefined,
+    },
+    ...overrides,
+  }
 }
 
 /** The production wiring (config → runtime → app) pointed at a local issuer (stub or real). */

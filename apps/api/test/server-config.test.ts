@@ -14,7 +14,12 @@ const problemOf = (env: Record<string, string>) => {
 
 describe('loadServerConfig', () => {
   test('defaults: port 8000 on every interface, CORS off', () => {
-    expect(loadServerConfig({})).toEqual({ port: 8000, host: '0.0.0.0', cors: undefined, docsIssuerAlias: undefined })
+    expect(loadServerConfig({})).toMatchObject({
+      port: 8000,
+      host: '0.0.0.0',
+      cors: undefined,
+      docsIssuerAlias: undefined,
+    })
     expect(loadServerConfig({ CORS_ORIGINS: '  ' }).cors).toBeUndefined()
   })
 

@@ -274,3 +274,41 @@ export type AnyAuthError =
   | InsufficientScopeError
   | IssuerUnavailableError
   | ReplayStoreUnavailableError
+
+/**
+ * How an authentication ended, as a stable label for metrics, logs and traces: `ok`, `missing` (no credentials),
+ * the `InvalidTokenReason` of a refused token (`expired`, `signature`, `audience`, ...), or the code of any other
+ * `AuthError` (`invalid_request`, `insufficient_scope`, `issuer_unavailable`, ...). `error` is anything that is not
+ * an `AuthError`: a fault of ours. Bounded by construction: never taken from a message or the token.
+ */
+export type AuthOutcome =
+  | 'ok'
+  | 'missing'
+  | InvalidTokenReason
+  | Exclude<AuthErrorCode, 'missing_credentials' | 'invalid_token'>
+  | 'error'
+
+/** The outcome label of a failed authentication (see `AuthOutcome`). */
+export function authOutcome(error: unknown): Exclude<AuthOutcome, 'ok'> {
+  if (!(error instanceof AuthError)) return 'error'
+  const known = error as AnyAuthError
+  switch (known.code) {
+    case 'missing_credentials':
+      return 'missing'
+    case 'invalid_token':
+      return known.reason
+    default:
+      return known.code
+  }
+}
+
+/** Every outcome label known today, for exporting each series at zero before it first happens. */
+export const AUTH_OUTCOMES: readonly AuthOutcome[] = Object.freeze([
+  'ok',
+  'missing',
+  'invalid_request',
+  ...(Object.keys(invalidTokenMessages) as InvalidTokenReason[]),
+  'insufficient_scope',
+  'issuer_unavailable',
+  'error',
+])

@@ -30,6 +30,7 @@ export { accessTokenHash, MAX_DPOP_PROOF_LENGTH, MAX_JTI_LENGTH, verifyDpopProof
 export type {
   AnyAuthError,
   AuthErrorCode,
+  AuthOutcome,
   InvalidDpopProofReason,
   InvalidRequestReason,
   InvalidTokenReason,
@@ -38,7 +39,9 @@ export type {
   ReplayStoreUnavailableReason,
 } from './errors.ts'
 export {
+  AUTH_OUTCOMES,
   AuthError,
+  authOutcome,
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidRequestError,
