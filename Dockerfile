@@ -16,6 +16,8 @@ WORKDIR /repo
 COPY --from=prune /pruned/json/ ./
 RUN bun install --frozen-lockfile
 COPY --from=prune /pruned/full/ ./
+# The configuration tests check what .env.example sets (nothing, until edited); turbo prune leaves it out.
+COPY .env.example ./
 # The package and API tests guard the build: a broken image is not produced. They need no network, Docker or
 # running issuer (local-issuer.test.ts starts apps/issuer from these sources on loopback). Their output is
 # shown only when they fail; the end-to-end layer (e2e/) is not in the pruned tree.

@@ -32,11 +32,13 @@ function composeSuite() {
     const limited = await token('limited-client', 'limited-secret')
     const forbidden = await api('/api/private-scoped', limited)
     expect(forbidden.status).toBe(403)
-    expect(forbidden.headers.get('www-authenticate')).toEndWith('scope="read:messages"')
+    expect(forbidden.headers.get('www-authenticate')).toContain('scope="read:messages"')
 
     const missing = await api('/api/private')
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    // A Bearer and a DPoP challenge, each naming where the resource metadata is (RFC 9728 §5.1).
+    const metadata = `resource_metadata="${stack.apiUrl}/.well-known/oauth-protected-resource"`
+    expect(missing.headers.get('www-authenticate')).toStartWith(`Bearer realm="api", ${metadata}, DPoP algs="ES256 `)
   }, 30_000)
 
   test('/readyz, /docs (Swagger UI) and /openapi.json', async () => {
@@ -64,16 +66,22 @@ function composeSuite() {
     }, 30_000)
   }
 
-  test('with AUTH0_DOMAIN set (a .env change only), the API trusts the tenant and refuses local tokens', async () => {
+  test('with AUTH0_DOMAIN set (a .env change only), the API trusts the tenant, refuses local tokens, and says it is not ready', async () => {
     const local = await token('local-client', 'local-secret')
-    // `.invalid` never resolves (RFC 6761): the API is pointed at a tenant without reaching any outside host.
+    // `.invalid` never resolves (RFC 6761): the API is pointed at a tenant without reaching any outside host. It
+    // cannot get that tenant's keys, so it is not ready: no `--wait` (that waits for healthy).
     const tenant = { AUTH0_DOMAIN: 'example-tenant.invalid', AUTH0_API_AUDIENCE: audience }
-    await project.run(['up', '-d', '--no-deps', '--wait', '--wait-timeout', '60', 'api'], tenant)
-    // The container was recreated: its published port is a new one.
+    await project.run(['up', '-d', '--no-deps', 'api'], tenant)
+    // The container was recreated: its published port is a new one; its start-up line says it is listening.
     stack.apiUrl = await project.url('api', 8000)
+    await project.waitForLog('api', '"event":"readiness"')
     expect(await project.run(['logs', '--no-color', 'api'])).toContain('"issuer":"https://example-tenant.invalid/"')
     const switched = await api('/api/private', local)
     expect(switched.status).not.toBe(200)
+    // Readiness tells the truth, and so does the container's HEALTHCHECK, which runs the binary's --healthcheck.
+    expect((await api('/readyz')).status).toBe(503)
+    const healthcheck = Bun.spawn(['docker', 'exec', await project.containerId('api'), '/app/api', '--healthcheck'])
+    expect(await healthcheck.exited).toBe(1)
   }, 120_000)
 
   test('the API stops on SIGTERM without waiting for the kill', async () => {
