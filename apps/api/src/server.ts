@@ -2,6 +2,7 @@ import { describeIssuer, type LoadedAuthConfig } from '@repo/auth-config'
 import { createApp } from './app.ts'
 import { createAuthRuntime } from './auth.ts'
 import { createJsonLogger } from './logger.ts'
+import type { ConfigSources } from './main.ts'
 import { createApiMetrics } from './observability/metrics.ts'
 import { startMetricsListener } from './observability/metrics-listener.ts'
 import { createObservability } from './observability/observability.ts'
@@ -14,6 +15,8 @@ import { createWorkerLink } from './workers/worker-link.ts'
 
 export interface ServerSettings {
   readonly auth: LoadedAuthConfig
+  /** Where the issuer and the audience in force came from, for the first log line. */
+  readonly sources?: ConfigSources
   readonly server: ServerConfig
   readonly observability: ObservabilityConfig
   /** This process's number when it is one of the supervisor's workers. */
@@ -62,14 +65,24 @@ export async function runServer(settings: ServerSettings): Promise<void> {
     },
   })
   // Bun.serve around the app's fetch rather than app.listen(): the observability wraps every request there.
-  const listener = Bun.serve({
-    port: server.port,
-    hostname: server.host,
-    // Workers share the port (SO_REUSEPORT); a lone process must not silently share it with another one.
-    reusePort: worker !== undefined,
-    idleTimeout: 30, // Elysia's own default for app.listen()
-    fetch: observability.wrap(app.fetch),
-  })
+  let listener: ReturnType<typeof Bun.serve>
+  try {
+    listener = Bun.serve({
+      port: server.port,
+      hostname: server.host,
+      // Workers share the port (SO_REUSEPORT); a lone process must not silently share it with another one.
+      reusePort: worker !== undefined,
+      idleTimeout: 30, // Elysia's own default for app.listen()
+      fetch: observability.wrap(app.fetch),
+    })
+  } catch (error) {
+    // A port in use is a configuration problem: one line saying what to do, not a stack trace.
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error
+    console.error(
+      `Cannot listen on ${server.host}:${server.port}: the port is in use (another server, or a second \`bun run dev\`?): stop it or set PORT (e.g. PORT=${server.port + 1})`,
+    )
+    process.exit(1)
+  }
   worker?.listening(listener.port ?? server.port)
 
   const metricsListener =
@@ -83,11 +96,13 @@ export async function runServer(settings: ServerSettings): Promise<void> {
         })
 
   logger.info('server_started', {
-    url: `http://${server.host}:${listener.port}`,
+    // The address to type: 0.0.0.0 listens everywhere, and is reached as localhost.
+    url: `http://${['0.0.0.0', '::', '[::]'].includes(server.host) ? 'localhost' : server.host}:${listener.port}`,
     pid: process.pid,
     ...(metricsListener === undefined ? {} : { metrics: metricsListener.url }),
     issuer: describeIssuer(auth.config),
     audience: auth.config.audience,
+    ...(settings.sources === undefined ? {} : { configuredBy: settings.sources }),
     algorithms: auth.config.algorithms,
     dpop: auth.config.dpop.mode,
     // The kind only: a Redis URL may hold a password.

@@ -104,7 +104,7 @@ describe('CORS_ORIGINS set', () => {
       expect(corsHeaders(result.headers)).toEqual({})
       expect(result.headers.get('vary')).toBe('Origin')
       const refused = await preflight('/api/private', origin)
-      expect(refused.status).toBe(404) // no OPTIONS route: the browser's preflight fails
+      expect(refused.status).toBe(405) // no OPTIONS route (Allow: GET), no CORS headers: the browser's preflight fails
       expect(corsHeaders(refused.headers)).toEqual({})
     }
   })
@@ -129,7 +129,7 @@ describe('CORS_ORIGINS unset (the default)', () => {
       method: 'OPTIONS',
       headers: { origin: allowed, 'access-control-request-method': 'GET' },
     })
-    expect(refused.status).toBe(404)
+    expect(refused.status).toBe(405)
     expect(corsHeaders(refused.headers)).toEqual({})
   })
 })

@@ -75,6 +75,19 @@ describe('GET /api/private-scoped', () => {
 })
 
 describe('other routes', () => {
+  test('a known path with another method: 405 with Allow (RFC 9110 §15.5.6); unknown paths stay 404', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/api/private', 'GET'],
+      ['GET', '/api/messages', 'POST'],
+      ['POST', '/api/public', 'GET'],
+    ] as const) {
+      const result = await request(ctx.api.app, path, { method })
+      expect({ path, status: result.status, allow: result.headers.get('allow') }).toEqual({ path, status: 405, allow })
+      expect(result.body).toEqual({ error: 'method_not_allowed', error_description: `This route answers ${allow}` })
+    }
+    expect((await request(ctx.api.app, '/api/private/extra', { method: 'DELETE' })).status).toBe(404)
+  })
+
   test('unknown paths: 404 JSON', async () => {
     const result = await request(ctx.api.app, '/nope')
     expect(result.status).toBe(404)

@@ -303,12 +303,20 @@ export function authOutcome(error: unknown): Exclude<AuthOutcome, 'ok'> {
 }
 
 /** Every outcome label known today, for exporting each series at zero before it first happens. */
+// Every code but the two that `authOutcome` refines: a record, so that a new code cannot be forgotten here.
+const OTHER_OUTCOMES: Readonly<Record<Exclude<AuthErrorCode, 'missing_credentials' | 'invalid_token'>, true>> = {
+  invalid_request: true,
+  invalid_dpop_proof: true,
+  use_dpop_nonce: true,
+  insufficient_scope: true,
+  issuer_unavailable: true,
+  replay_store_unavailable: true,
+}
+
 export const AUTH_OUTCOMES: readonly AuthOutcome[] = Object.freeze([
   'ok',
   'missing',
-  'invalid_request',
   ...(Object.keys(invalidTokenMessages) as InvalidTokenReason[]),
-  'insufficient_scope',
-  'issuer_unavailable',
+  ...(Object.keys(OTHER_OUTCOMES) as (keyof typeof OTHER_OUTCOMES)[]),
   'error',
 ])

@@ -27,7 +27,18 @@ describe('authOutcome', () => {
 
   test('AUTH_OUTCOMES lists every label, each once', () => {
     expect(new Set(AUTH_OUTCOMES).size).toBe(AUTH_OUTCOMES.length)
-    for (const label of ['ok', 'missing', 'invalid_request', 'expired', 'signature', 'unknown_key', 'error']) {
+    for (const label of [
+      'ok',
+      'missing',
+      'invalid_request',
+      'expired',
+      'signature',
+      'unknown_key',
+      'invalid_dpop_proof',
+      'use_dpop_nonce',
+      'replay_store_unavailable',
+      'error',
+    ]) {
       expect(AUTH_OUTCOMES).toContain(label as (typeof AUTH_OUTCOMES)[number])
     }
   })
