@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test'
 import { COMPOSE_AUDIENCE as audience, requestToken, useComposeStack } from '../src/compose-stack.ts'
 import { describeWith, dockerPrerequisite } from '../src/prerequisites.ts'
+import { matchesShown, readWalkthrough, runWalkthrough } from '../src/readme-walkthrough.ts'
 
 // docker-compose.yml as the README runs it: both images built from the Dockerfile, `up --wait`, the tutorial's
 // curl flow against the containers, their hardening, and the switch to an Auth0 tenant. Needs a Docker engine:
@@ -65,6 +66,20 @@ function composeSuite() {
       expect(readOnly.trim()).toBe('true')
     }, 30_000)
   }
+
+  test('the README walk-through prints what the README shows', async () => {
+    const steps = await readWalkthrough()
+    expect(steps.length).toBeGreaterThanOrEqual(6)
+    const outputs = await runWalkthrough(steps, stack)
+    const mismatches = steps.flatMap((step, i) => {
+      const actual = outputs[i] ?? []
+      const ok =
+        actual.length === step.expected.length &&
+        step.expected.every((shown, j) => matchesShown(actual[j] ?? '', shown))
+      return ok ? [] : [{ command: step.command, shown: step.expected, printed: actual }]
+    })
+    expect(mismatches).toEqual([])
+  }, 60_000)
 
   test('with AUTH0_DOMAIN set (a .env change only), the API trusts the tenant, refuses local tokens, and says it is not ready', async () => {
     const local = await token('local-client', 'local-secret')
