@@ -42,13 +42,14 @@ export async function runServer(settings: ServerSettings): Promise<void> {
   const runtime = createAuthRuntime(auth.config, { logger, onKeySetEvent: metrics.keySet.record, metrics })
   metrics.keySet.watch(runtime.keySet)
   let shutdown: Shutdown | undefined
+  const metricsEnabled = settings.observability.metrics
   const observability = createObservability({
     logger,
-    metrics,
+    ...(metricsEnabled ? { metrics } : {}),
     ...(tracer === undefined ? {} : { tracer }),
     // With workers, /metrics sums them all, whichever worker the scrape reaches; with METRICS_PORT, the
     // supervisor (or this process) serves it on that port instead.
-    metricsRoute: server.metricsPort === undefined,
+    metricsRoute: metricsEnabled && server.metricsPort === undefined,
     ...(worker === undefined ? {} : { renderMetrics: () => worker.aggregatedMetrics() }),
   })
   const docs = createDocsOAuth(auth.config, { alias: server.docsIssuerAlias, logger })
@@ -86,7 +87,7 @@ export async function runServer(settings: ServerSettings): Promise<void> {
   worker?.listening(listener.port ?? server.port)
 
   const metricsListener =
-    server.metricsPort === undefined || worker !== undefined
+    !metricsEnabled || server.metricsPort === undefined || worker !== undefined
       ? undefined
       : startMetricsListener({
           port: server.metricsPort,

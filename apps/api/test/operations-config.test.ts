@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '@repo/auth-config'
+import { spawnLogged } from '@repo/testing'
 import { checkHealth } from '../src/healthcheck.ts'
 import { createJsonLogger } from '../src/logger.ts'
 import { loadObservabilityConfig } from '../src/observability/observability-config.ts'
@@ -63,7 +64,7 @@ describe('server configuration', () => {
 
 describe('observability configuration', () => {
   test('LOG_LEVEL defaults to info and must be one of debug, info, warn, error', () => {
-    expect(loadObservabilityConfig({})).toEqual({ logLevel: 'info', tracing: undefined })
+    expect(loadObservabilityConfig({})).toEqual({ logLevel: 'info', metrics: true, tracing: undefined })
     expect(loadObservabilityConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn')
     expect(() => loadObservabilityConfig({ LOG_LEVEL: 'verbose' })).toThrow(
       'LOG_LEVEL must be one of debug, info, warn, error (e.g. LOG_LEVEL=info)',
@@ -155,5 +156,35 @@ describe('LOG_LEVEL in the process', () => {
     expect(stderr.trim().split('\n')).toEqual([
       'Invalid configuration: LOG_LEVEL must be one of debug, info, warn, error (e.g. LOG_LEVEL=info)',
     ])
+  })
+})
+
+describe('METRICS_ENABLED in the process', () => {
+  test('false: no /metrics at all; a bad value stops the process with one line', async () => {
+    const entry = join(import.meta.dir, '..', 'src', 'index.ts')
+    const env = { AUTH0_DOMAIN: 'tenant.example.invalid', AUTH0_API_AUDIENCE: 'a', PORT: '0', HOST: '127.0.0.1' }
+    for (const [value, status] of [
+      ['false', 404],
+      ['true', 200],
+    ] as const) {
+      const child = spawnLogged(['bun', '--no-env-file', entry], {
+        cwd: tmpdir(),
+        env: { ...env, METRICS_ENABLED: value },
+      })
+      try {
+        const { url } = await child.waitForLog('server_started')
+        expect({ value, status: (await fetch(`${url}/metrics`)).status }).toEqual({ value, status })
+      } finally {
+        await child.stop()
+      }
+    }
+    const bad = spawnLogged(['bun', '--no-env-file', entry], {
+      cwd: tmpdir(),
+      env: { ...env, METRICS_ENABLED: 'maybe' },
+    })
+    expect(await bad.exited).toBe(1)
+    expect(bad.errors().trim()).toBe(
+      'Invalid configuration: METRICS_ENABLED must be true or false (e.g. METRICS_ENABLED=false)',
+    )
   })
 })
