@@ -41,7 +41,7 @@ afterAll(async () => {
 type Outcome = { startedAt: number; status?: number; complete?: boolean; error?: string }
 
 /** A bounded fetch loop: until the server is gone (connection refused) or the deadline. */
-async function loadLoop(url: string, outcomes: Outcome[], deadline: number): Promise<void> {
+async function loadLoop(url: string, outcomes: Outcome[], deadline: number, onAnswer: () => void): Promise<void> {
   while (Date.now() < deadline) {
     const outcome: Outcome = { startedAt: Date.now() }
     outcomes.push(outcome)
@@ -50,6 +50,7 @@ async function loadLoop(url: string, outcomes: Outcome[], deadline: number): Pro
       const body = await response.text()
       outcome.status = response.status
       outcome.complete = body.includes('"status":"success"')
+      onAnswer()
     } catch (error) {
       outcome.error = (error as { code?: string }).code ?? String(error)
       if (outcome.error === 'ConnectionRefused' || outcome.error === 'ECONNREFUSED') return
@@ -90,8 +91,13 @@ test('SIGTERM under load: readiness drops, every request accepted before the clo
 
     const outcomes: Outcome[] = []
     const deadline = Date.now() + 20_000
-    const loops = Array.from({ length: 8 }, () => loadLoop(`${base}/api/public`, outcomes, deadline))
-    while (outcomes.filter((o) => o.status === 200).length < 200) await Bun.sleep(5)
+    // The signal comes once the load is well under way: after the 200th answer.
+    const underLoad = Promise.withResolvers<void>()
+    const onAnswer = () => {
+      if (outcomes.filter((o) => o.status === 200).length >= 200) underLoad.resolve()
+    }
+    const loops = Array.from({ length: 8 }, () => loadLoop(`${base}/api/public`, outcomes, deadline, onAnswer))
+    await underLoad.promise
 
     const signalledAt = Date.now()
     server.proc.kill('SIGTERM')

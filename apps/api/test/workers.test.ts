@@ -66,8 +66,8 @@ describe('WEB_CONCURRENCY=2 (sources)', () => {
       expect(response.status).toBe(200)
     }
     const served = () => lines(server).filter((line) => line.event === 'request' && line.route === '/api/public')
-    // Access-log lines are written after each answer: wait for them (the test's timeout bounds the wait).
-    while (served().length < requests) await Bun.sleep(10)
+    // Access-log lines are written after each answer: wait for them.
+    await server.waitForLogs('request', requests)
     expect(served().length).toBe(requests)
     expect(new Set(served().map((line) => line.worker))).toEqual(new Set([1, 2]))
     const text = await (await fetch(metricsUrl)).text()
