@@ -16,6 +16,8 @@ WORKDIR /repo
 COPY --from=prune /pruned/json/ ./
 RUN bun install --frozen-lockfile
 COPY --from=prune /pruned/full/ ./
+# The configuration tests check what .env.example sets (nothing, until edited); turbo prune leaves it out.
+COPY .env.example ./
 # The package and API tests guard the build: a broken image is not produced. They need no network, Docker or
 # running issuer (local-issuer.test.ts starts apps/issuer from these sources on loopback). Their output is
 # shown only when they fail; the end-to-end layer (e2e/) is not in the pruned tree.
@@ -46,5 +48,7 @@ COPY --from=api-build /repo/apps/api/dist/api /app/api
 ENV PORT=8000 HOST=0.0.0.0 NODE_ENV=production
 USER nonroot
 EXPOSE 8000
-HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 CMD ["/app/api", "--healthcheck"]
+# Healthy = ready: /readyz answers 200 once the issuer's keys are held, so a misconfigured or unreachable issuer
+# shows as unhealthy rather than a healthy container answering 503. The start period covers a slow first fetch.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["/app/api", "--healthcheck"]
 ENTRYPOINT ["/app/api"]

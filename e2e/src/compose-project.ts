@@ -16,6 +16,8 @@ export interface ComposeProject {
   url(service: string, containerPort: number): Promise<string>
   /** The id of a service's (single) container. */
   containerId(service: string): Promise<string>
+  /** Resolves once a service's container has printed `text` (followed as it is written, not polled). */
+  waitForLog(service: string, text: string, timeoutMs?: number): Promise<void>
   /** Every container's logs, for a failure report. */
   logs(): Promise<string>
   /** `down -v --remove-orphans`: containers, network and volumes; never throws. */
@@ -26,7 +28,7 @@ export interface ComposeProject {
 const EMPTY_ENV_FILE = join(repoRoot, 'e2e', 'compose.env')
 
 /** Settings the compose file reads that a developer may have exported; they must not leak into the test. */
-const COMPOSE_VARIABLE = /^(AUTH0_|ISSUER_|API_HOST_PORT$)/
+const COMPOSE_VARIABLE = /^(AUTH0_|ISSUER_|DOCS_|CORS_ORIGINS$|API_HOST_PORT$)/
 
 export class ComposeCommandError extends Error {
   override name = 'ComposeCommandError'
@@ -73,6 +75,28 @@ export function createComposeProject(options: ComposeProjectOptions): ComposePro
     },
     async containerId(service) {
       return (await run(['ps', '-q', service])).trim()
+    },
+    async waitForLog(service, text, timeoutMs = 60_000) {
+      const id = (await run(['ps', '-q', service])).trim()
+      const follower = Bun.spawn(['docker', 'logs', '--follow', id], {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        stdin: 'ignore',
+      })
+      // A deadline, not a sleep: the line normally ends the wait long before it.
+      const deadline = setTimeout(() => follower.kill(), timeoutMs)
+      try {
+        let seen = ''
+        const decoder = new TextDecoder()
+        for await (const chunk of follower.stdout) {
+          seen += decoder.decode(chunk, { stream: true })
+          if (seen.includes(text)) return
+        }
+        throw new ComposeCommandError(`${service} did not print ${text} within ${timeoutMs} ms:\n${seen}`)
+      } finally {
+        clearTimeout(deadline)
+        follower.kill()
+      }
     },
     logs: () => run(['logs', '--no-color']).catch((error: unknown) => String(error)),
     async down() {

@@ -53,7 +53,11 @@ describe('the compiled binary', () => {
   test('answers errors with challenges, not 500s (the minifier pitfall)', async () => {
     const missing = await fetch(`${base}/api/private`)
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    // A Bearer and a DPoP challenge (the default `allowed` mode), each naming the resource metadata (RFC 9728).
+    const metadata = `resource_metadata="${base}/.well-known/oauth-protected-resource"`
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", ${metadata}, DPoP algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA Ed25519", ${metadata}`,
+    )
     expect((await fetch(`${base}/api/private`, { headers: { authorization: 'Bearer x y' } })).status).toBe(400)
     expect((await fetch(`${base}/api/private`, { headers: { authorization: 'Bearer x.y.z' } })).status).toBe(401)
     expect((await fetch(`${base}/nope`)).status).toBe(404)

@@ -1,12 +1,12 @@
 import { discoveryUrl } from '@repo/access-token'
 import { mergeEnvFile } from '@repo/auth-config'
+import { main } from './main.ts'
 
 // `bun run dev`: when no issuer is configured, trust the development issuer that `apps/issuer` starts on
 // localhost:9000, so that the whole flow works on a fresh clone. Production starts index.ts.
+const DEV_DEFAULTS = { AUTH0_ISSUER_BASE_URL: 'http://localhost:9000', AUTH0_API_AUDIENCE: 'https://api.local.test' }
 const env = mergeEnvFile(process.env, process.cwd())
-const usesLocalIssuer = !env.AUTH0_DOMAIN && !env.AUTH0_ISSUER_BASE_URL
-if (usesLocalIssuer) process.env.AUTH0_ISSUER_BASE_URL = 'http://localhost:9000'
-if (!env.AUTH0_API_AUDIENCE) process.env.AUTH0_API_AUDIENCE = 'https://api.local.test'
+const usesLocalIssuer = !env.AUTH0_DOMAIN?.trim() && !env.AUTH0_ISSUER_BASE_URL?.trim()
 
 // turbo starts the issuer and the API together: wait for the issuer's discovery document rather than start with a
 // key-set failure in the log (the key set would recover on its own; this only keeps the first minute quiet).
@@ -21,4 +21,4 @@ if (usesLocalIssuer) {
   while (!(await ready()) && Date.now() < deadline) await Bun.sleep(200)
 }
 
-await import('./index.ts')
+await main({ defaults: DEV_DEFAULTS })

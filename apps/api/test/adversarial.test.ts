@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { toAuthErrorResponse } from '@repo/access-token'
 import {
   createManualClock,
   generateTestKey,
@@ -10,7 +11,7 @@ import {
 import type { JWK } from 'jose'
 import { createApp } from '../src/app.ts'
 import { createJsonLogger } from '../src/logger.ts'
-import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
+import { audience, challengeOf, closeTestApis, createTestApi, request, stubAppDependencies } from './helpers.ts'
 
 // What an attacker tried over HTTP (issue 8 §4), each answered as it must be. The rules themselves are tested in
 // packages/access-token; these prove that the app, as wired, holds them.
@@ -180,7 +181,7 @@ describe('authentication comes before the body (POST /api/messages, a JSON body 
       const anonymous = post(body)
       const answer = await app.handle(anonymous)
       expect(answer.status).toBe(401)
-      expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+      expect(answer.headers.get('www-authenticate')).toBe(challengeOf())
       expect(anonymous.bodyUsed).toBe(false)
       const forged = post(body, 'a.b.c')
       expect((await app.handle(forged)).status).toBe(401)
@@ -224,22 +225,25 @@ describe('authentication comes before the body (POST /api/messages, a JSON body 
     )
     const answer = await app.handle(form)
     expect(answer.status).toBe(401)
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(answer.headers.get('www-authenticate')).toBe(challengeOf())
   })
 })
 
 describe('our own faults', () => {
   test('an unexpected error while authenticating is a logged 500: no 401, no token, no message, no stack', async () => {
     const lines: string[] = []
-    const app = createApp({
-      authenticator: {
-        authenticate: async () => {
-          throw new TypeError("Cannot read properties of undefined (reading 'kid')")
+    const app = createApp(
+      stubAppDependencies({
+        authenticator: {
+          schemes: ['bearer'],
+          respond: (error) => toAuthErrorResponse(error),
+          authenticate: async () => {
+            throw new TypeError("Cannot read properties of undefined (reading 'kid')")
+          },
         },
-      },
-      keySet: { health: () => ({ ready: true, state: 'fresh', keys: 1, fetchedAt: null, lastFailure: null }) },
-      logger: createJsonLogger((line) => lines.push(line)),
-    })
+        logger: createJsonLogger((line) => lines.push(line)),
+      }),
+    )
     const key: TestKey = await generateTestKey('RS256')
     const token = await signToken(key, { iss: 'x', aud: audience, exp: Math.floor(Date.now() / 1000) + 60 })
     const answer = await request(app, '/api/private', { token })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { request, useTestApi } from './helpers.ts'
+import { RESOURCE_METADATA, request, useTestApi } from './helpers.ts'
 
 const ctx = useTestApi()
 
@@ -15,7 +15,7 @@ describe('GET /api/examples/scopes: all of several scopes', () => {
     const token = await ctx.issuer.mint({ scope: 'read:messages' })
     const result = await request(ctx.api.app, '/api/examples/scopes', { token })
     expect(result.status).toBe(403)
-    expect(result.challenge).toEndWith('scope="read:messages write:messages"')
+    expect(result.challenge).toEndWith(`scope="read:messages write:messages", ${RESOURCE_METADATA}`)
   })
 })
 
@@ -32,7 +32,7 @@ describe('GET /api/examples/permissions: Auth0 RBAC permissions', () => {
     const result = await request(ctx.api.app, '/api/examples/permissions', { token })
     expect(result.status).toBe(403)
     expect(result.challenge).toBe(
-      'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required permission", scope="read:messages"',
+      `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required permission", scope="read:messages", ${RESOURCE_METADATA}`,
     )
   })
 
@@ -55,7 +55,7 @@ describe('GET /api/examples/organization: a custom claim check', () => {
       const result = await request(ctx.api.app, '/api/examples/organization', { token: await ctx.issuer.mint(claims) })
       expect(result.status).toBe(403)
       expect(result.challenge).toBe(
-        'Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant access to this resource"',
+        `Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant access to this resource", ${RESOURCE_METADATA}`,
       )
     }
   })
@@ -67,11 +67,11 @@ describe('GET /api/examples/organization: a custom claim check', () => {
 })
 
 describe('the OpenAPI document', () => {
-  test('documents each example route with the bearer requirement and its 403', async () => {
+  test('documents each example route with the bearer or DPoP requirement and its 403', async () => {
     const { body } = await request(ctx.api.app, '/openapi.json')
     const paths = (body as { paths: Record<string, { get: { security?: unknown; responses: object } }> }).paths
     for (const path of ['/api/examples/scopes', '/api/examples/permissions', '/api/examples/organization']) {
-      expect(paths[path]?.get.security).toEqual([{ bearerAuth: [] }])
+      expect(paths[path]?.get.security).toEqual([{ bearerAuth: [] }, { dpopAuth: [] }])
       expect(Object.keys(paths[path]?.get.responses ?? {})).toContain('403')
     }
   })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { MAX_AUTHORIZATION_LENGTH } from '@repo/access-token'
 import { generateTestKey, hmacSha256, type IssuerStub, startIssuerStub, type TestKey } from '@repo/testing'
-import { audience, createTestApi } from './helpers.ts'
+import { audience, createTestApi, DPOP_ALGS, RESOURCE_METADATA } from './helpers.ts'
 
 // Thousands of hostile Authorization headers against the protected routes, through the production
 // wiring. Every answer must be a well-formed RFC 6750 refusal: 400 or 401, a strict challenge, a fixed
@@ -19,8 +19,13 @@ const SEED =
       : Number(process.env.FUZZ_SEED) >>> 0
 
 const ROUTES = ['/api/private', '/api/private-scoped'] as const
-const CHALLENGE =
-  /^Bearer realm="api"(?:, error="(invalid_request|invalid_token)", error_description="([\x20\x21\x23-\x5b\x5d-\x7e]*)")?$/
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const ERROR =
+  '(?:error="(invalid_request|invalid_token)", error_description="([\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*)", )?'
+// Both challenges of the default mode, each with resource_metadata; the error on at most one of them.
+const CHALLENGE = new RegExp(
+  `^Bearer realm="api", ${ERROR}${escapeRegExp(RESOURCE_METADATA)}, DPoP ${ERROR}${escapeRegExp(DPOP_ALGS)}, ${escapeRegExp(RESOURCE_METADATA)}$`,
+)
 // Text only jose, the runtime or a stack trace would produce; our own messages contain none of it.
 // (A bare "claim" is not listed: "The access token lacks a required claim" is ours.)
 const LIBRARY_FRAGMENTS = [
@@ -199,8 +204,13 @@ function problemsWith(sent: Sent, response: Response, text: string, issuerId: st
   else if (/["\\]/.test(description)) problems.push('error_description holds " or \\')
 
   // The challenge, the body and the status must tell the same story.
+  // When the scheme cannot be told (RFC 9449 §7.2), both challenges carry the error: the same one.
+  if (match?.[1] !== undefined && match[3] !== undefined && (match[1] !== match[3] || match[2] !== match[4])) {
+    problems.push('different errors on the two challenges')
+  }
   if (match !== null) {
-    const [, code, challengeDescription] = match
+    const code = match[1] ?? match[3]
+    const challengeDescription = match[2] ?? match[4]
     const expectedError = code ?? 'unauthorized'
     if (error !== expectedError) problems.push(`body error ${String(error)} but challenge ${String(code)}`)
     if (code !== undefined && challengeDescription !== description) problems.push('descriptions differ')
@@ -225,7 +235,10 @@ function problemsWith(sent: Sent, response: Response, text: string, issuerId: st
   for (const fragment of LIBRARY_FRAGMENTS) {
     if (exposed.includes(fragment)) problems.push(`library text ${JSON.stringify(fragment)}`)
   }
-  if (/[A-Za-z0-9_-]{24,}/.test(exposed)) problems.push('token-like text in the answer')
+  // The resource metadata URL is ours (`oauth-protected-resource` alone is 24 such characters).
+  if (/[A-Za-z0-9_-]{24,}/.test(exposed.replaceAll(RESOURCE_METADATA, ''))) {
+    problems.push('token-like text in the answer')
+  }
   return problems
 }
 
@@ -317,7 +330,7 @@ afterAll(async () => {
     `fuzz seed=${SEED}: ${totals.sent} inputs answered, ${totals.skipped} refused by the Headers API, ` +
       `statuses ${JSON.stringify(totals.statuses)}, ${seconds} s`,
   )
-  api.runtime.keySet.close()
+  api.runtime.close()
   await Promise.all([issuer.close(), attacker.close()])
 })
 

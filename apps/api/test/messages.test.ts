@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { audience, request, useTestApi } from './helpers.ts'
+import { audience, challengeOf, errorParams, RESOURCE_METADATA, request, useTestApi } from './helpers.ts'
 
 const ctx = useTestApi()
 
@@ -22,10 +22,10 @@ describe('GET /api/private', () => {
     expect(result.headers.get('cache-control')).toBe('no-store')
   })
 
-  test('no token: 401 with the bare challenge (never 400)', async () => {
+  test('no token: 401 with the bare challenges (never 400), naming the resource metadata', async () => {
     const result = await request(ctx.api.app, '/api/private')
     expect(result.status).toBe(401)
-    expect(result.challenge).toBe('Bearer realm="api"')
+    expect(result.challenge).toBe(challengeOf())
     expect(result.body).toEqual({ error: 'unauthorized', error_description: 'Authentication required' })
   })
 
@@ -33,7 +33,7 @@ describe('GET /api/private', () => {
     const description = 'Access tokens are not accepted in the query string'
     const result = await request(ctx.api.app, '/api/private?access_token=abc')
     expect(result.status).toBe(400)
-    expect(result.challenge).toBe(`Bearer realm="api", error="invalid_request", error_description="${description}"`)
+    expect(result.challenge).toBe(challengeOf(errorParams('invalid_request', description)))
     expect(result.body).toEqual({ error: 'invalid_request', error_description: description })
   })
 
@@ -41,9 +41,7 @@ describe('GET /api/private', () => {
     const token = await ctx.issuer.mint({ exp: Math.floor(Date.now() / 1000) - 60 })
     const result = await request(ctx.api.app, '/api/private', { token })
     expect(result.status).toBe(401)
-    expect(result.challenge).toBe(
-      'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
-    )
+    expect(result.challenge).toBe(challengeOf(errorParams('invalid_token', 'The access token expired')))
     expect(result.text).not.toContain(token.split('.')[1] as string)
   })
 })
@@ -60,8 +58,9 @@ describe('GET /api/private-scoped', () => {
     const token = await ctx.issuer.mint({ scope: 'read:other' })
     const result = await request(ctx.api.app, '/api/private-scoped', { token })
     expect(result.status).toBe(403)
+    // The client authenticated with Bearer: only that challenge, with the scope to step up to (MCP 2025-11-25).
     expect(result.challenge).toBe(
-      'Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="read:messages"',
+      `Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="read:messages", ${RESOURCE_METADATA}`,
     )
     expect(result.body).toEqual({
       error: 'insufficient_scope',
@@ -76,6 +75,19 @@ describe('GET /api/private-scoped', () => {
 })
 
 describe('other routes', () => {
+  test('a known path with another method: 405 with Allow (RFC 9110 §15.5.6); unknown paths stay 404', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/api/private', 'GET'],
+      ['GET', '/api/messages', 'POST'],
+      ['POST', '/api/public', 'GET'],
+    ] as const) {
+      const result = await request(ctx.api.app, path, { method })
+      expect({ path, status: result.status, allow: result.headers.get('allow') }).toEqual({ path, status: 405, allow })
+      expect(result.body).toEqual({ error: 'method_not_allowed', error_description: `This route answers ${allow}` })
+    }
+    expect((await request(ctx.api.app, '/api/private/extra', { method: 'DELETE' })).status).toBe(404)
+  })
+
   test('unknown paths: 404 JSON', async () => {
     const result = await request(ctx.api.app, '/nope')
     expect(result.status).toBe(404)

@@ -73,3 +73,50 @@ describe('configuration errors', () => {
     }
   })
 })
+
+describe('start-up', () => {
+  test('a port in use: exit 1 and one line saying what to do, no stack trace', async () => {
+    const taken = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+    const port = taken.port as number
+    try {
+      const child = start({
+        AUTH0_DOMAIN: 'tenant.auth0.com',
+        AUTH0_API_AUDIENCE: 'a',
+        PORT: String(taken.port),
+        HOST: '127.0.0.1',
+      })
+      expect(await child.exited).toBe(1)
+      const stderr = child.errors().trim()
+      expect(stderr.split('\n')).toHaveLength(1)
+      expect(stderr).toBe(
+        `Cannot listen on 127.0.0.1:${port}: the port is in use (another server, or a second \`bun run dev\`?): stop it or set PORT (e.g. PORT=${port + 1})`,
+      )
+    } finally {
+      await taken.stop(true)
+    }
+  })
+
+  test('the first line says which issuer and audience are in force, and where each came from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'api-sources-'))
+    try {
+      // A repository root of its own, whose .env names the audience; the issuer comes from the environment.
+      await Bun.write(join(dir, 'package.json'), '{"workspaces":[]}')
+      await Bun.write(join(dir, '.env'), 'AUTH0_API_AUDIENCE=https://from-dot-env.example\n')
+      const child = spawnLogged(['bun', '--no-env-file', entry], {
+        cwd: dir,
+        env: { AUTH0_DOMAIN: 'tenant.example.invalid', PORT: '0', HOST: '127.0.0.1', AUTH0_JWKS_TIMEOUT_MS: '200' },
+      })
+      try {
+        expect(await child.waitForLog('server_started')).toMatchObject({
+          issuer: 'https://tenant.example.invalid/',
+          audience: 'https://from-dot-env.example',
+          configuredBy: { issuer: 'AUTH0_DOMAIN from environment', audience: 'AUTH0_API_AUDIENCE from .env' },
+        })
+      } finally {
+        await child.stop()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

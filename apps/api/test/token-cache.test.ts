@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import type { TokenCacheEvent, TokenCacheEvictionCause } from '@repo/access-token'
 import { createManualClock, type IssuerStub, type ManualClock, startIssuerStub } from '@repo/testing'
 import { audience, closeTestApis, createTestApi, request } from './helpers.ts'
+import { createObservedApi, send } from './observed-api.ts'
 
 // The verified-token cache's eviction rules through HTTP, with the production wiring and a clock the test moves.
 // Each rule's details are tested in packages/access-token/test/token-cache.test.ts.
@@ -65,7 +66,7 @@ describe('the verified-token cache through HTTP', () => {
     clock.advance(5_000)
     const expired = await request(app, '/api/private', { token })
     expect(expired.status).toBe(401)
-    expect(expired.challenge).toBe(
+    expect(expired.challenge).toStartWith(
       'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
     )
     expect(evictions()).toEqual(['expired'])
@@ -118,5 +119,20 @@ describe('the verified-token cache through HTTP', () => {
     expect((await request(app, '/api/private', { token })).status).toBe(200)
     expect(runtime.tokenCache).toBeUndefined()
     expect(events).toEqual([])
+  })
+
+  test('its hits, misses and evictions are counted on /metrics', async () => {
+    const { app, runtime } = createObservedApi(issuer)
+    try {
+      const token = await mint()
+      for (let i = 0; i < 3; i += 1) expect((await send(app, '/api/private', { token })).status).toBe(200)
+      const text = await (await send(app, '/metrics')).text()
+      const value = (name: string) => Number(new RegExp(`^api_${name} (\\S+)$`, 'm').exec(text)?.[1])
+      expect(value('token_cache_misses_total')).toBe(2)
+      expect(value('token_cache_hits_total')).toBe(1)
+      expect(value('token_cache_evictions_total')).toBe(0)
+    } finally {
+      runtime.close()
+    }
   })
 })

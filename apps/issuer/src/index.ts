@@ -49,6 +49,7 @@ log('info', 'issuer_started', {
   tokenEndpoint: `${issuer.issuer}${TOKEN_PATH}`,
   audiences: config.audiences,
   clients: config.clients.map((client) => ({ client_id: client.clientId, scope: client.scopes.join(' ') })),
+  corsOrigins: config.corsOrigins,
   signingKey: { kid: issuer.kid, origin: issuer.keyOrigin },
 })
 

@@ -23,6 +23,11 @@ export interface IssuerConfig {
   /** Where a generated key is kept between restarts; unset: a new key on every start. */
   readonly signingKeyFile: string | undefined
   readonly accessTokenTtlSeconds: number
+  /**
+   * Browser origins allowed to call the token endpoint (an API's Swagger UI, a single-page app): `'*'` for any, the
+   * default of a development issuer whose clients and secrets are public anyway.
+   */
+  readonly corsOrigins: '*' | readonly string[]
 }
 
 /** Documented defaults: one client with the tutorial's scopes, one without `read:messages` (the 403 case). */
@@ -101,6 +106,20 @@ function parseTtl(raw: string | undefined): number {
   return ttl
 }
 
+function parseCorsOrigins(raw: string | undefined): '*' | string[] {
+  if (raw === undefined || raw === '*') return '*'
+  const origins = raw.split(',').map((entry) => entry.trim())
+  for (const origin of origins) {
+    // As browsers send it in `Origin`: scheme, host and port only, no trailing slash.
+    if (URL.parse(origin)?.origin !== origin || !/^https?:/.test(origin)) {
+      throw new IssuerConfigError(
+        `ISSUER_CORS_ORIGINS must be * or comma-separated origins (e.g. ISSUER_CORS_ORIGINS=http://localhost:8000,http://127.0.0.1:8000), got ${quoted(origin)}`,
+      )
+    }
+  }
+  return [...new Set(origins)]
+}
+
 /** The issuer's configuration from its environment; throws {@link IssuerConfigError} with a one-line message. */
 export function loadIssuerConfig(raw: Readonly<Record<string, string | undefined>>): IssuerConfig {
   // Blank means unset (docker compose passes `${VAR:-}` as an empty string).
@@ -126,5 +145,6 @@ export function loadIssuerConfig(raw: Readonly<Record<string, string | undefined
     signingKey: env.ISSUER_SIGNING_KEY,
     signingKeyFile: env.ISSUER_SIGNING_KEY_FILE,
     accessTokenTtlSeconds: parseTtl(env.ISSUER_ACCESS_TOKEN_TTL),
+    corsOrigins: parseCorsOrigins(env.ISSUER_CORS_ORIGINS),
   }
 }

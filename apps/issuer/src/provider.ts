@@ -92,6 +92,9 @@ export function createProvider(
     ttl: { ClientCredentials: config.accessTokenTtlSeconds },
     enabledJWA: { clientAuthSigningAlgValues: ['RS256'], dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS] },
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
+    // Browser calls to the token endpoint (Swagger UI's "Authorize" on the API's origin). oidc-provider answers the
+    // preflight itself and asks this for the actual request; its default refuses every confidential client.
+    clientBasedCORS: (_ctx, origin) => config.corsOrigins === '*' || config.corsOrigins.includes(origin),
   })
   provider.proxy = true
   return provider

@@ -51,4 +51,17 @@ describe('loadIssuerConfig', () => {
     }
     expect(() => loadIssuerConfig({ ISSUER_ACCESS_TOKEN_TTL: '3\n0' })).toThrow('got "3\\n0"')
   })
+
+  test('ISSUER_CORS_ORIGINS: * (the default) or exact origins', () => {
+    expect(loadIssuerConfig({}).corsOrigins).toBe('*')
+    expect(loadIssuerConfig({ ISSUER_CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
+    expect(
+      loadIssuerConfig({ ISSUER_CORS_ORIGINS: 'http://localhost:8000, https://docs.example.test' }).corsOrigins,
+    ).toEqual(['http://localhost:8000', 'https://docs.example.test'])
+    for (const bad of ['localhost:8000', 'http://localhost:8000/', 'http://localhost:8000,', 'ftp://x.test']) {
+      expect(() => loadIssuerConfig({ ISSUER_CORS_ORIGINS: bad })).toThrow(
+        'ISSUER_CORS_ORIGINS must be * or comma-separated origins (e.g. ISSUER_CORS_ORIGINS=http://localhost:8000,http://127.0.0.1:8000), got',
+      )
+    }
+  })
 })

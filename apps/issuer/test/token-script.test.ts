@@ -50,6 +50,21 @@ async function verify(token: string) {
 }
 
 describe('bun run token', () => {
+  test('an issuer named by a host this machine cannot reach (compose: http://issuer:9000) is asked where it answered', async () => {
+    const named = await startTestIssuer({ ISSUER_URL: 'http://issuer.invalid:9000' })
+    try {
+      const { exitCode, stdout, stderr } = await runScript([], { AUTH0_ISSUER_BASE_URL: named.url })
+      expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: expect.any(String) })
+      const token = stdout.slice('export TOKEN='.length).trim()
+      const jwks = createRemoteJWKSet(new URL(`${named.url}/.well-known/jwks.json`))
+      expect((await jwtVerify(token, jwks, { issuer: 'http://issuer.invalid:9000', audience })).payload).toMatchObject({
+        client_id: 'local-client',
+      })
+    } finally {
+      await named.close()
+    }
+  })
+
   test('prints exactly `export TOKEN=<token>` on stdout; the token verifies against the issuer’s keys', async () => {
     const { exitCode, stdout, stderr } = await runScript([])
     expect(exitCode).toBe(0)

@@ -1,43 +1,107 @@
-import { extractBearerToken } from './bearer/extract-token.ts'
+import { type AuthErrorResponse, toAuthErrorResponse } from './bearer/challenge.ts'
+import { type AuthScheme, extractCredentials, hasQueryToken } from './bearer/extract-token.ts'
+import { createDpopCheck, type DpopConfirmation, type DpopOptions } from './dpop/dpop-check.ts'
+import { createMemoryReplayStore } from './dpop/replay-store.ts'
+import type { AuthError } from './errors.ts'
+import type { AuthRequest } from './http/auth-request.ts'
+import { createPublicOrigin, type PublicOrigin } from './http/public-origin.ts'
 import { type AccessRequirement, assertAccess } from './jwt/scopes.ts'
 import type { AccessTokenPrincipal, AccessTokenVerifier } from './jwt/verify-access-token.ts'
+import { type Clock, systemClock } from './time/clock.ts'
 
-/** The parts of an HTTP request authentication reads: a Fetch API `Request` is one. */
-export interface AuthRequest {
-  readonly method: string
-  readonly url: string
-  readonly headers: { get(name: string): string | null }
-}
+export type { AuthRequest } from './http/auth-request.ts'
 
 export interface AuthenticatorOptions {
   /** One per process, shared by every route. */
   readonly verifier: AccessTokenVerifier
+  /**
+   * The `realm` of the Bearer challenge.
+   * @default "api"
+   */
+  readonly realm?: string
+  /**
+   * DPoP (RFC 9449). Without it: `allowed` mode, every asymmetric algorithm, Auth0's time window, an in-process
+   * replay store and no nonces.
+   */
+  readonly dpop?: Partial<DpopOptions>
+  /**
+   * The origin clients use, for proofs' `htu` and the `resource_metadata` URL.
+   * @default the request URL's own origin
+   */
+  readonly publicOrigin?: PublicOrigin
+  /**
+   * Path of the protected resource metadata (RFC 9728 §3.1) under the public origin; every challenge then names
+   * it in `resource_metadata` (RFC 9728 §5.1). Without it, challenges have no `resource_metadata`.
+   */
+  readonly resourceMetadataPath?: string
+  readonly clock?: Clock
+}
+
+/** A verified token and, for a DPoP request, the key it proved (and a fresh nonce to hand back, if any). */
+export interface AuthenticatedPrincipal extends AccessTokenPrincipal {
+  readonly dpop?: DpopConfirmation
 }
 
 export interface Authenticator {
+  /** The schemes accepted (`bearer`, `dpop`), in the order the challenges list them. */
+  readonly schemes: readonly AuthScheme[]
   /**
-   * Extracts the credential (RFC 6750 §2), verifies the token and checks the route's requirement. Resolves to the
-   * principal, or throws an `AuthError` (400/401/403/503); any other error is a fault of ours.
+   * Extracts the credential (RFC 6750 §2, RFC 9449 §7.1), verifies the token, checks its DPoP proof and binding on
+   * every request, then the route's requirement. Resolves to the principal, or throws an `AuthError`
+   * (400/401/403/503); any other error is a fault of ours.
    */
-  authenticate(request: AuthRequest, requirement?: AccessRequirement): Promise<AccessTokenPrincipal>
+  authenticate(request: AuthRequest, requirement?: AccessRequirement): Promise<AuthenticatedPrincipal>
+  /** The answer to an `AuthError` of `authenticate` for this request: its status, challenges and body. */
+  respond(error: AuthError, request: AuthRequest): AuthErrorResponse
 }
 
-/** The framework-free entry point: a framework adapter calls `authenticate` and renders `AuthError`s. */
+/** The scheme a request used, for the challenge that carries the error: a query token is a Bearer method. */
+function usedScheme(request: AuthRequest): AuthScheme | undefined {
+  const scheme = request.headers.get('authorization')?.trim().split(' ', 1)[0]?.toLowerCase()
+  if (scheme === 'bearer' || scheme === 'dpop') return scheme
+  return hasQueryToken(request.url) ? 'bearer' : undefined
+}
+
+/** The framework-free entry point: a framework adapter calls `authenticate` and renders errors with `respond`. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const { verifier } = options
+  const { verifier, resourceMetadataPath } = options
+  const realm = options.realm ?? 'api'
+  const clock = options.clock ?? systemClock
+  const publicOrigin = options.publicOrigin ?? createPublicOrigin()
+  const dpop = createDpopCheck({
+    ...options.dpop,
+    replayStore: options.dpop?.replayStore ?? createMemoryReplayStore({ clock }),
+    publicOrigin,
+    clock,
+  })
+  const readsProofs = dpop.mode !== 'disabled'
+
   return {
-    authenticate(request, requirement) {
-      let token: string
-      try {
-        token = extractBearerToken({ authorization: request.headers.get('authorization'), url: request.url })
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      const verified = verifier.verify(token)
-      if (requirement === undefined) return verified
-      return verified.then((principal) => {
-        assertAccess(principal, requirement)
-        return principal
+    schemes: dpop.schemes,
+    async authenticate(request, requirement) {
+      const credentials = extractCredentials({
+        authorization: request.headers.get('authorization'),
+        url: request.url,
+        dpop: readsProofs ? request.headers.get('dpop') : undefined,
+      })
+      dpop.precheck(credentials)
+      const principal = await verifier.verify(credentials.token)
+      // After `verify`, never inside it: a verified token may come from a cache, its proof never does.
+      const confirmation = await dpop.confirm(request, credentials, principal.claims)
+      if (requirement !== undefined) assertAccess(principal, requirement)
+      return confirmation === undefined ? principal : { ...principal, dpop: confirmation }
+    },
+    respond(error, request) {
+      const scheme = usedScheme(request)
+      // A proof with a Bearer token is ambiguous: the error goes on both challenges (RFC 9449 §7.2, figure 19).
+      const ambiguous = scheme === 'bearer' && readsProofs && request.headers.get('dpop') !== null
+      return toAuthErrorResponse(error, {
+        realm,
+        schemes: dpop.schemes,
+        dpopAlgorithms: dpop.algorithms,
+        usedScheme: ambiguous ? undefined : scheme,
+        resourceMetadata:
+          resourceMetadataPath === undefined ? undefined : `${publicOrigin(request)}${resourceMetadataPath}`,
       })
     },
   }

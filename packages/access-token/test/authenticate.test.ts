@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { generateTestKey, signToken, type TestKey } from '@repo/testing'
+import { generateDpopKey, generateTestKey, signDpopProof, signToken, type TestKey } from '@repo/testing'
 import {
   type AccessRequirement,
+  type AccessTokenPrincipal,
   type Authenticator,
   createAccessTokenVerifier,
   createAuthenticator,
   createLocalKeys,
+  MissingCredentialsError,
 } from '../src/index.ts'
 
 const issuer = 'https://issuer.example.test/'
@@ -58,5 +60,73 @@ describe('authenticate: extract, verify, check access', () => {
     })
     await expect(authenticator.authenticate(request)).rejects.toMatchObject({ code: 'missing_credentials' })
     expect(request.bodyUsed).toBe(false)
+  })
+})
+
+describe('authenticate: DPoP after verify, on every request', () => {
+  test('a verifier that caches principals cannot let a DPoP request skip its proof', async () => {
+    const dpopKey = await generateDpopKey('ES256')
+    const cache = new Map<string, AccessTokenPrincipal>()
+    const inner = createAccessTokenVerifier({
+      keys: createLocalKeys({ issuer, jwks: { keys: [key.publicJwk] } }),
+      audience,
+    })
+    const caching = createAuthenticator({
+      verifier: {
+        async verify(token) {
+          const hit = cache.get(token)
+          if (hit !== undefined) return hit
+          const principal = await inner.verify(token)
+          cache.set(token, principal)
+          return principal
+        },
+      },
+    })
+    const bound = await token({ cnf: { jkt: dpopKey.thumbprint } })
+    const url = 'https://api.example.test/api/private'
+    const send = (proof?: string) =>
+      caching.authenticate(
+        new Request(url, {
+          headers: { authorization: `DPoP ${bound}`, ...(proof === undefined ? {} : { dpop: proof }) },
+        }),
+      )
+    const proof = await signDpopProof(dpopKey, { htm: 'GET', htu: url, accessToken: bound })
+    expect((await send(proof)).dpop).toEqual({ jkt: dpopKey.thumbprint })
+    expect(cache.size).toBe(1)
+    await expect(send()).rejects.toMatchObject({ code: 'invalid_request', reason: 'missing_dpop_proof' })
+    await expect(send(proof)).rejects.toMatchObject({ code: 'invalid_dpop_proof', reason: 'replayed' })
+    const other = await generateDpopKey('ES256')
+    await expect(send(await signDpopProof(other, { htm: 'GET', htu: url, accessToken: bound }))).rejects.toMatchObject({
+      code: 'invalid_token',
+      reason: 'dpop_binding',
+    })
+    expect((await send(await signDpopProof(dpopKey, { htm: 'GET', htu: url, accessToken: bound }))).claims.cnf).toEqual(
+      {
+        jkt: dpopKey.thumbprint,
+      },
+    )
+  })
+
+  test('respond: the mode’s challenges, resource_metadata under the public origin', () => {
+    const respond = createAuthenticator({
+      verifier: { verify: async () => Promise.reject(new Error('not called')) },
+      dpop: { mode: 'required', algorithms: ['ES256'] },
+      publicOrigin: () => 'https://api.example.test',
+      resourceMetadataPath: '/.well-known/oauth-protected-resource',
+    })
+    const answer = respond.respond(new MissingCredentialsError(), new Request('http://10.0.0.1/api/private'))
+    expect(answer.headers['www-authenticate']).toBe(
+      'DPoP algs="ES256", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource"',
+    )
+    expect(respond.schemes).toEqual(['dpop'])
+  })
+
+  test('refuses bad DPoP options when created', () => {
+    const verifier = { verify: async () => Promise.reject(new Error('not called')) }
+    expect(() => createAuthenticator({ verifier, dpop: { mode: 'sometimes' as 'allowed' } })).toThrow('"mode"')
+    expect(() => createAuthenticator({ verifier, dpop: { algorithms: ['HS256' as 'ES256'] } })).toThrow('"algorithms"')
+    expect(() => createAuthenticator({ verifier, dpop: { algorithms: [] } })).toThrow('"algorithms"')
+    expect(() => createAuthenticator({ verifier, dpop: { iatOffsetSeconds: -1 } })).toThrow('"iatOffsetSeconds"')
+    expect(() => createAuthenticator({ verifier, dpop: { iatLeewaySeconds: 1.5 } })).toThrow('"iatLeewaySeconds"')
   })
 })

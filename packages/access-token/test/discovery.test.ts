@@ -30,7 +30,27 @@ async function refusal(promise: Promise<unknown>): Promise<IssuerFetchError> {
 describe('discoverIssuer', () => {
   test('reads issuer and jwks_uri from the well-known location', async () => {
     expect(discoveryUrl('https://id.example/')).toBe('https://id.example/.well-known/openid-configuration')
-    expect(await discover()).toEqual({ issuer: issuer.issuer, jwksUri: issuer.jwksUri })
+    expect(await discover()).toEqual({
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      tokenEndpoint: `${issuer.baseUrl}/oauth/token`,
+    })
+  })
+
+  test('a token_endpoint that is missing, not a URL or not allowed by the transport rules is left out', async () => {
+    for (const tokenEndpoint of [
+      undefined,
+      42,
+      'not a url',
+      'javascript:alert(1)',
+      'http://id.example.invalid/token',
+    ]) {
+      issuer.discoveryExtra = { token_endpoint: tokenEndpoint }
+      const metadata = await discover()
+      expect(metadata).toEqual({ issuer: issuer.issuer, jwksUri: issuer.jwksUri })
+    }
+    issuer.discoveryExtra = { token_endpoint: 'https://id.example/oauth/token' }
+    expect((await discover()).tokenEndpoint).toBe('https://id.example/oauth/token')
   })
 
   test('an issuer that differs from the configured base URL is refused; the logged value is bounded', async () => {

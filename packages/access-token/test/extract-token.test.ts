@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import {
   extractBearerToken,
+  extractCredentials,
   InvalidRequestError,
   MAX_AUTHORIZATION_LENGTH,
   MissingCredentialsError,
@@ -90,5 +91,42 @@ describe('extractBearerToken', () => {
     expect(reasonOf(() => extractBearerToken({ authorization: 'Bearer a', url: '/x?access_token=b' }))).toBe(
       'multiple_methods',
     )
+  })
+})
+
+describe('extractCredentials', () => {
+  test('Bearer or DPoP, case-insensitively, with the DPoP proofs of the request', () => {
+    expect(extractCredentials({ authorization: 'Bearer tok' })).toEqual({ scheme: 'bearer', token: 'tok', proofs: [] })
+    expect(extractCredentials({ authorization: 'dPoP tok', dpop: 'a.b.c' })).toEqual({
+      scheme: 'dpop',
+      token: 'tok',
+      proofs: ['a.b.c'],
+    })
+  })
+
+  test('several DPoP fields (joined by the runtime with ", ") are several proofs', () => {
+    expect(extractCredentials({ authorization: 'DPoP tok', dpop: 'a.b.c, d.e.f' }).proofs).toEqual(['a.b.c', 'd.e.f'])
+    expect(extractCredentials({ authorization: 'DPoP tok', dpop: ' \t' }).proofs).toEqual([])
+  })
+
+  test('the DPoP scheme follows the token68 syntax and the other rules of the Bearer one', () => {
+    expect(reasonOf(() => extractCredentials({ authorization: 'DPoP' }))).toBe('empty_token')
+    expect(reasonOf(() => extractCredentials({ authorization: 'DPoP a b' }))).toBe('malformed_header')
+    expect(reasonOf(() => extractCredentials({ authorization: 'DPoP a', url: '/?access_token=b' }))).toBe(
+      'multiple_methods',
+    )
+    expect(reasonOf(() => extractCredentials({ authorization: 'DPoPtok' }))).toBe('missing')
+  })
+
+  test('another scheme is missing credentials, told apart from none at all', () => {
+    const reason = (authorization?: string) => {
+      try {
+        extractCredentials({ authorization })
+      } catch (error) {
+        return (error as MissingCredentialsError).reason
+      }
+    }
+    expect(reason()).toBe('none')
+    expect(reason('Basic dXNlcjpwYXNz')).toBe('unsupported_scheme')
   })
 })

@@ -8,6 +8,9 @@ import {
   type TransportPolicy,
   transportProblem,
 } from '@repo/access-token'
+import { type DpopConfig, loadDpopConfig } from './dpop-config.ts'
+import { ConfigError, type Environment, Reader, read } from './reader.ts'
+import { loadResourceConfig, type ResourceConfig } from './resource-config.ts'
 
 /** The asymmetric algorithms the verifier supports; HS* and `none` are never configurable. */
 export const ALGORITHMS = SUPPORTED_ALGORITHMS
@@ -38,36 +41,16 @@ export interface AuthConfig {
     readonly maxEntries: number
     readonly maxAgeSeconds: number
   }
+  /** DPoP (RFC 9449): mode, proof rules, nonces and the replay store. */
+  readonly dpop: DpopConfig
+  /** Where clients reach the API and what they call it (RFC 9728). */
+  readonly resource: ResourceConfig
 }
-
-/** One offending variable: its name, what is wrong, and an example of a good value. */
-export interface ConfigProblem {
-  readonly variable: string
-  readonly problem: string
-  readonly example: string
-}
-
-/** Configuration that cannot be used; `message` is one line naming every offending variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `Invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem} (e.g. ${p.variable}=${p.example})`).join('; ')}`,
-    )
-  }
-}
-
-export type Environment = Readonly<Record<string, string | undefined>>
 
 export interface LoadedAuthConfig {
   readonly config: AuthConfig
   /** Things worth a warning at start-up (an insecure issuer URL, an ignored variable). */
   readonly warnings: readonly string[]
-}
-
-const read = (env: Environment, name: string) => {
-  const value = env[name]?.trim()
-  return value === undefined || value === '' ? undefined : value
 }
 
 // The values tutorials and .env.example show: never configuration. `your-tenant`, `YOUR_DOMAIN`, `{yourDomain}`,
@@ -92,36 +75,6 @@ function refusePlaceholder(
 
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i
-
-/** A collector, so that every problem is reported at once rather than the first one only. */
-class Reader {
-  readonly problems: ConfigProblem[] = []
-  readonly warnings: string[] = []
-  constructor(readonly env: Environment) {}
-
-  fail(variable: string, problem: string, example: string): undefined {
-    this.problems.push({ variable, problem, example })
-    return undefined
-  }
-
-  integer(variable: string, fallback: number, min: number, max: number, example: string): number {
-    const raw = read(this.env, variable)
-    if (raw === undefined) return fallback
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      this.fail(variable, `must be a whole number from ${min} to ${max}`, example)
-      return fallback
-    }
-    return Number(raw)
-  }
-
-  flag(variable: string): boolean {
-    const raw = read(this.env, variable)?.toLowerCase()
-    if (raw === undefined || raw === 'false' || raw === '0') return false
-    if (raw === 'true' || raw === '1') return true
-    this.fail(variable, 'must be true or false', 'true')
-    return false
-  }
-}
 
 function auth0Domain(reader: Reader, raw: string): KeySetSource | undefined {
   // Accept the forms people paste from the Auth0 dashboard: `tenant.auth0.com`, with https:// or a slash.
@@ -173,21 +126,6 @@ function discoverySource(reader: Reader, raw: string, transport: TransportPolicy
   return { discoveryBaseUrl: raw.replace(/\/+$/, '') }
 }
 
-function algorithms(reader: Reader): readonly Algorithm[] {
-  const raw = read(reader.env, 'AUTH0_ALGORITHMS')
-  if (raw === undefined) return ['RS256']
-  const list = raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-  const unknown = list.filter((item) => !(ALGORITHMS as readonly string[]).includes(item))
-  if (list.length === 0 || unknown.length > 0) {
-    reader.fail('AUTH0_ALGORITHMS', `must list asymmetric algorithms among ${ALGORITHMS.join(', ')}`, 'RS256,PS256')
-    return ['RS256']
-  }
-  return [...new Set(list)] as Algorithm[]
-}
-
 /**
  * Parses the auth settings of an environment (process variables merged with `.env`). Throws one
  * `ConfigError` listing every problem; never reads `process.env` itself.
@@ -224,7 +162,7 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
   if (rawAudience === undefined) reader.fail('AUTH0_API_AUDIENCE', 'is required', 'https://api.example.com')
 
   const config = {
-    algorithms: algorithms(reader),
+    algorithms: reader.list('AUTH0_ALGORITHMS', ALGORITHMS, ['RS256'], 'RS256,PS256'),
     clockToleranceSeconds: reader.integer('AUTH0_CLOCK_TOLERANCE', 5, 0, 300, '5'),
     strictProfile: reader.flag('AUTH0_STRICT_RFC9068'),
     maxTokenAgeSeconds:
@@ -248,11 +186,14 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
     },
   }
 
+  const dpop = loadDpopConfig(reader)
+  const resource = loadResourceConfig(reader, audience)
+
   if (reader.problems.length > 0 || keySource === undefined || audience === undefined) {
     throw new ConfigError(reader.problems)
   }
   return {
-    config: deepFreeze({ keySource, transport, audience, ...config }),
+    config: deepFreeze({ keySource, transport, audience, ...config, dpop, resource }),
     warnings: reader.warnings,
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Environment } from './auth-config.ts'
+import type { Environment } from './reader.ts'
 
 /**
  * Parses a dotenv file: `KEY=value`, optional `export `, `#` comments, single or double quotes
@@ -45,15 +45,45 @@ export function findWorkspaceRoot(start: string): string | undefined {
   }
 }
 
+/** Where a setting came from, for the start-up line that says which issuer and audience are in force. */
+export type EnvSource = 'environment' | '.env' | 'default'
+
+export interface LoadedEnvironment {
+  readonly env: Environment
+  /** Where `name` came from; undefined when it is not set at all. */
+  source(name: string): EnvSource | undefined
+}
+
 /**
- * The environment the app runs with: the repository root's `.env` (found from `cwd`, so the same
- * whether started at the root or in `apps/api`) under the process variables, which always win.
+ * The environment the app runs with: the process variables, over the repository root's `.env` (found from `cwd`,
+ * so the same whether started at the root or in `apps/api`), over `defaults` (what `bun run dev` supplies).
  */
-export function mergeEnvFile(processEnv: Environment, cwd: string): Environment {
+export function loadEnvironment(
+  processEnv: Environment,
+  cwd: string,
+  defaults: Readonly<Record<string, string>> = {},
+): LoadedEnvironment {
   const root = findWorkspaceRoot(cwd) ?? cwd
   const file = join(root, '.env')
   const fromFile = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {}
-  const merged: Record<string, string | undefined> = { ...fromFile }
-  for (const [key, value] of Object.entries(processEnv)) if (value !== undefined) merged[key] = value
-  return merged
+  const merged: Record<string, string | undefined> = {}
+  const sources = new Map<string, EnvSource>()
+  const layer = (values: Environment, source: EnvSource) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue
+      merged[key] = value
+      // A blank value is set, but counts as unset (as the configuration readers treat it): it has no source.
+      if (value.trim() === '') sources.delete(key)
+      else sources.set(key, source)
+    }
+  }
+  layer(defaults, 'default')
+  layer(fromFile, '.env')
+  layer(processEnv, 'environment')
+  return { env: merged, source: (name) => sources.get(name) }
+}
+
+/** `loadEnvironment` without the sources: the process variables over the root `.env`. */
+export function mergeEnvFile(processEnv: Environment, cwd: string): Environment {
+  return loadEnvironment(processEnv, cwd).env
 }

@@ -1,9 +1,8 @@
-export type {
-  Algorithm,
-  AuthConfig,
-  ConfigProblem,
-  Environment,
-  LoadedAuthConfig,
-} from './auth-config.ts'
-export { ALGORITHMS, ConfigError, describeIssuer, loadAuthConfig } from './auth-config.ts'
-export { findWorkspaceRoot, mergeEnvFile, parseEnvFile } from './env-file.ts'
+export type { Algorithm, AuthConfig, LoadedAuthConfig } from './auth-config.ts'
+export { ALGORITHMS, describeIssuer, loadAuthConfig } from './auth-config.ts'
+export type { DpopConfig, ReplayStoreConfig } from './dpop-config.ts'
+export type { EnvSource, LoadedEnvironment } from './env-file.ts'
+export { findWorkspaceRoot, loadEnvironment, mergeEnvFile, parseEnvFile } from './env-file.ts'
+export type { ConfigProblem, Environment } from './reader.ts'
+export { ConfigError } from './reader.ts'
+export type { ResourceConfig } from './resource-config.ts'

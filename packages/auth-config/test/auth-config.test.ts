@@ -29,6 +29,27 @@ describe('loadAuthConfig', () => {
       maxTokenAgeSeconds: undefined,
       jwks: { timeoutMs: 5000, cooldownMs: 30_000, staleIfErrorMs: 3_600_000 },
       tokenCache: { maxEntries: 1000, maxAgeSeconds: 60 },
+      dpop: {
+        mode: 'allowed',
+        algorithms: [
+          'ES256',
+          'ES384',
+          'ES512',
+          'PS256',
+          'PS384',
+          'PS512',
+          'RS256',
+          'RS384',
+          'RS512',
+          'EdDSA',
+          'Ed25519',
+        ],
+        iatOffsetSeconds: 300,
+        iatLeewaySeconds: 30,
+        nonceSecret: undefined,
+        replayStore: { kind: 'memory', maxEntries: 100_000 },
+      },
+      resource: { publicOrigin: undefined, trustProxy: false, identifier: 'https://api.example.com' },
     })
     expect(warnings).toEqual([])
     expect(Object.isFrozen(config)).toBe(true)
@@ -194,5 +215,121 @@ describe('placeholders', () => {
     const message = messageOf(uncommented)
     expect(message).toContain('AUTH0_DOMAIN is still a placeholder')
     expect(message).toContain('AUTH0_API_AUDIENCE is still a placeholder')
+  })
+})
+
+describe('loadAuthConfig: DPoP (RFC 9449)', () => {
+  const secret = 'a shared secret of at least thirty-two bytes'
+
+  test('reads the mode, algorithms, window, nonces and the Redis replay store', () => {
+    const { config, warnings } = loadAuthConfig({
+      ...base,
+      AUTH0_DPOP_MODE: 'Required',
+      AUTH0_DPOP_ALGORITHMS: 'ES256, EdDSA,ES256',
+      AUTH0_DPOP_IAT_OFFSET: '60',
+      AUTH0_DPOP_IAT_LEEWAY: '0',
+      AUTH0_DPOP_NONCE: 'true',
+      AUTH0_DPOP_NONCE_SECRET: secret,
+      REDIS_URL: 'redis://:password@redis:6379/0',
+    })
+    expect(config.dpop).toEqual({
+      mode: 'required',
+      algorithms: ['ES256', 'EdDSA'],
+      iatOffsetSeconds: 60,
+      iatLeewaySeconds: 0,
+      nonceSecret: secret,
+      replayStore: { kind: 'redis', url: 'redis://:password@redis:6379/0' },
+    })
+    expect(warnings).toEqual([])
+  })
+
+  test('reports every bad DPoP value on one line, never echoing a secret or a Redis URL', () => {
+    const message = messageOf({
+      ...base,
+      AUTH0_DPOP_MODE: 'sometimes',
+      AUTH0_DPOP_ALGORITHMS: 'ES256,HS256',
+      AUTH0_DPOP_IAT_OFFSET: '0',
+      AUTH0_DPOP_IAT_LEEWAY: '301',
+      AUTH0_DPOP_NONCE: 'true',
+      AUTH0_DPOP_NONCE_SECRET: 'short-secret-value',
+      REDIS_URL: 'http://user:hunter2@redis:6379',
+    })
+    expect(message).toBe(
+      'Invalid configuration: AUTH0_DPOP_MODE must be allowed, required or disabled (e.g. AUTH0_DPOP_MODE=required); ' +
+        'AUTH0_DPOP_ALGORITHMS must list asymmetric algorithms among ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA, Ed25519 (e.g. AUTH0_DPOP_ALGORITHMS=ES256,EdDSA); ' +
+        'AUTH0_DPOP_IAT_OFFSET must be a whole number from 1 to 3600 (e.g. AUTH0_DPOP_IAT_OFFSET=300); ' +
+        'AUTH0_DPOP_IAT_LEEWAY must be a whole number from 0 to 300 (e.g. AUTH0_DPOP_IAT_LEEWAY=30); ' +
+        'AUTH0_DPOP_NONCE_SECRET must be at least 32 bytes (e.g. AUTH0_DPOP_NONCE_SECRET=$(openssl rand -base64 48)); ' +
+        'REDIS_URL must be a URL with one of the schemes redis: rediss: valkey: valkeys: redis+tls: redis+unix: redis+tls+unix: (e.g. REDIS_URL=redis://redis:6379)',
+    )
+    expect(message).not.toContain('hunter2')
+    expect(message).not.toContain('short-secret-value')
+    expect(message).not.toContain('\n')
+  })
+
+  test('nonces need a secret; a secret without nonces, or nonces while disabled, is a warning', () => {
+    expect(messageOf({ ...base, AUTH0_DPOP_NONCE: 'true' })).toContain(
+      'AUTH0_DPOP_NONCE_SECRET is required when AUTH0_DPOP_NONCE=true',
+    )
+    expect(loadAuthConfig({ ...base, AUTH0_DPOP_NONCE_SECRET: secret }).warnings).toEqual([
+      'AUTH0_DPOP_NONCE_SECRET is set but AUTH0_DPOP_NONCE is not true: ignored',
+    ])
+    const disabled = loadAuthConfig({
+      ...base,
+      AUTH0_DPOP_MODE: 'disabled',
+      AUTH0_DPOP_NONCE: 'true',
+      AUTH0_DPOP_NONCE_SECRET: secret,
+      REDIS_URL: 'redis://redis:6379',
+    })
+    expect(disabled.config.dpop.nonceSecret).toBeUndefined()
+    expect(disabled.warnings).toEqual([
+      'AUTH0_DPOP_NONCE is ignored: AUTH0_DPOP_MODE is disabled',
+      'REDIS_URL is not used: AUTH0_DPOP_MODE is disabled',
+    ])
+  })
+
+  test('the in-process replay store’s size is configurable within bounds', () => {
+    expect(loadAuthConfig({ ...base, AUTH0_DPOP_REPLAY_CACHE_SIZE: '5000' }).config.dpop.replayStore).toEqual({
+      kind: 'memory',
+      maxEntries: 5000,
+    })
+    expect(messageOf({ ...base, AUTH0_DPOP_REPLAY_CACHE_SIZE: '10' })).toContain('AUTH0_DPOP_REPLAY_CACHE_SIZE')
+  })
+})
+
+describe('loadAuthConfig: the public origin and the resource identifier (RFC 9728)', () => {
+  test('the audience is the identifier when it is an https URL on the public origin (or none is set)', () => {
+    const resource = (env: Record<string, string>) => loadAuthConfig({ ...base, ...env }).config.resource
+    expect(resource({})).toEqual({ publicOrigin: undefined, trustProxy: false, identifier: 'https://api.example.com' })
+    expect(
+      resource({ AUTH0_API_AUDIENCE: 'https://api.example.com/v1', PUBLIC_ORIGIN: 'https://API.example.com/' }),
+    ).toEqual({
+      publicOrigin: 'https://api.example.com',
+      trustProxy: false,
+      identifier: 'https://api.example.com/v1',
+    })
+    expect(
+      resource({ AUTH0_API_AUDIENCE: 'https://my-api', PUBLIC_ORIGIN: 'https://api.example.com' }).identifier,
+    ).toBe('https://api.example.com')
+    expect(resource({ AUTH0_API_AUDIENCE: 'my-api' }).identifier).toBeUndefined()
+    expect(resource({ AUTH0_API_AUDIENCE: 'http://api.example.com' }).identifier).toBeUndefined()
+    expect(resource({ AUTH0_TRUST_PROXY: 'true' })).toMatchObject({ trustProxy: true })
+  })
+
+  test('PUBLIC_ORIGIN must be an origin; plain http is a warning off loopback; TRUST_PROXY with it is ignored', () => {
+    expect(messageOf({ ...base, PUBLIC_ORIGIN: 'https://api.example.com/api' })).toBe(
+      'Invalid configuration: PUBLIC_ORIGIN must be an origin only: scheme, host and port (e.g. PUBLIC_ORIGIN=https://api.example.com)',
+    )
+    expect(messageOf({ ...base, PUBLIC_ORIGIN: 'api.example.com' })).toContain('PUBLIC_ORIGIN must be an absolute URL')
+    expect(messageOf({ ...base, PUBLIC_ORIGIN: 'ftp://api.example.com' })).toContain(
+      'PUBLIC_ORIGIN must be an http(s) URL',
+    )
+    const loaded = loadAuthConfig({ ...base, PUBLIC_ORIGIN: 'http://api.example.com', AUTH0_TRUST_PROXY: 'true' })
+    expect(loaded.config.resource.trustProxy).toBe(false)
+    expect(loaded.warnings).toEqual([
+      "PUBLIC_ORIGIN uses plain http (api.example.com): clients' tokens cross the network in clear",
+      'AUTH0_TRUST_PROXY is ignored: PUBLIC_ORIGIN fixes the origin',
+    ])
+    expect(loadAuthConfig({ ...base, PUBLIC_ORIGIN: 'http://localhost:8000' }).warnings).toEqual([])
   })
 })

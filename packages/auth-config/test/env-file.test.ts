@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { findWorkspaceRoot, mergeEnvFile, parseEnvFile } from '../src/index.ts'
+import { findWorkspaceRoot, loadEnvironment, mergeEnvFile, parseEnvFile } from '../src/index.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'auth-config-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -57,5 +57,27 @@ describe('mergeEnvFile', () => {
     } finally {
       rmSync(bare, { recursive: true, force: true })
     }
+  })
+})
+
+describe('loadEnvironment', () => {
+  test('process variables over .env over defaults, and where each came from', () => {
+    const dir = mkdtempSync(join(root, 'sources-'))
+    writeFileSync(join(dir, 'package.json'), '{"workspaces":[]}')
+    writeFileSync(join(dir, '.env'), 'AUTH0_API_AUDIENCE=https://from-file\nAUTH0_DOMAIN=file.auth0.com\n')
+    const loaded = loadEnvironment({ AUTH0_DOMAIN: 'process.auth0.com', EMPTY: '' }, dir, {
+      AUTH0_ISSUER_BASE_URL: 'http://localhost:9000',
+      AUTH0_API_AUDIENCE: 'https://default',
+    })
+    expect(loaded.env).toMatchObject({
+      AUTH0_DOMAIN: 'process.auth0.com',
+      AUTH0_API_AUDIENCE: 'https://from-file',
+      AUTH0_ISSUER_BASE_URL: 'http://localhost:9000',
+    })
+    expect(loaded.source('AUTH0_DOMAIN')).toBe('environment')
+    expect(loaded.source('AUTH0_API_AUDIENCE')).toBe('.env')
+    expect(loaded.source('AUTH0_ISSUER_BASE_URL')).toBe('default')
+    expect(loaded.source('EMPTY')).toBeUndefined()
+    expect(loaded.source('NOT_SET')).toBeUndefined()
   })
 })

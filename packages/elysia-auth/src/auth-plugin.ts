@@ -1,9 +1,10 @@
 import {
   type AccessRequirement,
-  type AccessTokenPrincipal,
   AuthError,
+  type AuthenticatedPrincipal,
   type Authenticator,
-  toAuthErrorResponse,
+  type AuthRequest,
+  type AuthScheme,
   validateAccessRequirement,
 } from '@repo/access-token'
 import { Elysia, status } from 'elysia'
@@ -12,24 +13,34 @@ export interface AuthPluginOptions {
   /** Extracts, verifies and checks access; one per process, shared by every route. */
   readonly authenticator: Authenticator
   /**
-   * The `realm` of every challenge.
-   * @default "api"
+   * Names of the OpenAPI security schemes of each accepted scheme; protected routes list those the authenticator
+   * accepts, as alternatives.
+   * @default { bearer: "bearerAuth", dpop: "dpopAuth" }
    */
-  readonly realm?: string
+  readonly securitySchemes?: Partial<Record<AuthScheme, string>>
   /**
-   * Name of the OpenAPI security scheme the protected routes require.
-   * @default "bearerAuth"
+   * Name of an OAuth 2.0 security scheme the protected routes also accept, each listing the scopes and permissions
+   * it requires: what an API console (Swagger UI's "Authorize") asks the issuer for. Unset: the schemes above only.
    */
-  readonly securityScheme?: string
+  readonly oauth2SecurityScheme?: string
 }
 
 /** The `auth` route option: `true` for any valid token, or what the token must grant. */
 export type AuthOption = true | AccessRequirement
 
 /** Renders an auth error as the response; the only mapping from errors to HTTP in the app. */
-export function authErrorResponse(error: AuthError, realm = 'api'): Response {
-  const { status, headers, body } = toAuthErrorResponse(error, { realm })
+export function authErrorResponse(authenticator: Authenticator, error: AuthError, request: AuthRequest): Response {
+  const { status, headers, body } = authenticator.respond(error, request)
   return Response.json(body, { status, headers })
+}
+
+// The scopes the routes of each plugin instance require, gathered as routes are declared (RFC 9728
+// `scopes_supported`).
+const declared = new WeakMap<object, Set<string>>()
+
+/** Every scope a route declared with this plugin requires, sorted; complete once the routes are declared. */
+export function declaredScopes(plugin: object): readonly string[] {
+  return [...(declared.get(plugin) ?? [])].sort()
 }
 
 // Stands in for the body of a request whose authentication failed, so that Elysia does not parse it: the failure
@@ -69,38 +80,54 @@ interface HookContext {
  */
 export function createAuthPlugin(options: AuthPluginOptions) {
   const { authenticator } = options
-  const realm = options.realm ?? 'api'
-  const security = [{ [options.securityScheme ?? 'bearerAuth']: [] }]
+  const names = { bearer: 'bearerAuth', dpop: 'dpopAuth', ...options.securitySchemes }
+  const oauth2 = options.oauth2SecurityScheme
+  // OpenAPI: a list of requirement objects means "any one of them".
+  const schemes = authenticator.schemes.map((scheme) => ({ [names[scheme]]: [] }))
+  /** The route's OpenAPI security: any accepted scheme, or an OAuth 2.0 token with what the route needs. */
+  const securityFor = (requirement: AccessRequirement | undefined) => {
+    if (oauth2 === undefined) return schemes
+    // Auth0 grants RBAC permissions through the scope parameter of the token request: ask for both.
+    const wanted = [...new Set([...(requirement?.scopes ?? []), ...(requirement?.permissions ?? [])])]
+    return [...schemes, { [oauth2]: wanted }]
+  }
+  const scopes = new Set<string>()
 
   /** An auth error as the route's answer: headers on `set`, then the status and JSON body. */
-  function refuse(error: AuthError, set: HookContext['set']) {
-    const rendered = toAuthErrorResponse(error, { realm })
+  function refuse(error: AuthError, request: Request, set: HookContext['set']) {
+    const rendered = authenticator.respond(error, request)
     Object.assign(set.headers, rendered.headers)
     return status(rendered.status, rendered.body)
   }
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
-  return new Elysia({ name: '@repo/elysia-auth', seed: { realm, authenticator: authenticatorId(authenticator) } })
-    .onError({ as: 'global' }, function respondToAuthError({ error }) {
-      if (error instanceof AuthError) return authErrorResponse(error, realm)
+  const plugin = new Elysia({
+    name: '@repo/elysia-auth',
+    seed: { oauth2, authenticator: authenticatorId(authenticator) },
+  })
+    .onError({ as: 'global' }, function respondToAuthError({ error, request }) {
+      if (error instanceof AuthError) return authErrorResponse(authenticator, error, request)
     })
     .macro('auth', (option: AuthOption) => {
       const requirement = option === true ? undefined : validateAccessRequirement(option)
+      for (const scope of requirement?.scopes ?? []) scopes.add(scope)
       // A request with a body is authenticated in `parse`; `transform` picks up that outcome.
-      const started = new WeakMap<Request, Promise<AccessTokenPrincipal>>()
+      const started = new WeakMap<Request, Promise<AuthenticatedPrincipal>>()
       /** The refusal as the answer, or the principal merged into the context; before any validation. */
       async function authenticateBeforeValidation({ request, set }: HookContext) {
-        let auth: AccessTokenPrincipal
+        let auth: AuthenticatedPrincipal
         try {
           auth = await (started.get(request) ?? authenticator.authenticate(request, requirement))
         } catch (error) {
-          if (error instanceof AuthError) return refuse(error, set)
+          if (error instanceof AuthError) return refuse(error, request, set)
           throw error
         }
+        // RFC 9449 §8.2: the next nonce, in the answer, before the client's one stops working.
+        if (auth.dpop?.nonce !== undefined) set.headers['dpop-nonce'] = auth.dpop.nonce
         return { auth }
       }
       return {
-        detail: { security },
+        detail: { security: securityFor(requirement) },
         parse({ request }) {
           const outcome = authenticator.authenticate(request, requirement)
           started.set(request, outcome)
@@ -112,8 +139,8 @@ export function createAuthPlugin(options: AuthPluginOptions) {
         // Elysia types a transform as returning nothing; at run time it answers a returned `status(…)` and merges a
         // returned object into the context (elysia `compose`, the transform step). The plugin tests pin both.
         transform: authenticateBeforeValidation as unknown as (context: HookContext) => Promise<void>,
-        resolve: (context): { auth: AccessTokenPrincipal } => ({
-          auth: (context as unknown as { auth: AccessTokenPrincipal }).auth,
+        resolve: (context): { auth: AuthenticatedPrincipal } => ({
+          auth: (context as unknown as { auth: AuthenticatedPrincipal }).auth,
         }),
         afterHandle({ response, set }) {
           // Answers derived from a token are per-client: keep them out of shared caches. A handler's own Response
@@ -123,4 +150,6 @@ export function createAuthPlugin(options: AuthPluginOptions) {
         },
       }
     })
+  declared.set(plugin, scopes)
+  return plugin
 }

@@ -1,2 +1,2 @@
 export type { AuthOption, AuthPluginOptions } from './auth-plugin.ts'
-export { authErrorResponse, createAuthPlugin } from './auth-plugin.ts'
+export { authErrorResponse, createAuthPlugin, declaredScopes } from './auth-plugin.ts'

@@ -7,9 +7,10 @@ import {
   InvalidTokenError,
   IssuerUnavailableError,
   MissingCredentialsError,
+  toAuthErrorResponse,
 } from '@repo/access-token'
 import { Elysia, t } from 'elysia'
-import { createAuthPlugin } from '../src/index.ts'
+import { createAuthPlugin, declaredScopes } from '../src/index.ts'
 
 // The glue only: extraction and verification rules are @repo/access-token's, tested there. A stub authenticator
 // lets the Authorization header decide the outcome.
@@ -17,6 +18,8 @@ function stubAuthenticator(): Authenticator & { calls: string[] } {
   const calls: string[] = []
   return {
     calls,
+    schemes: ['bearer'],
+    respond: (error) => toAuthErrorResponse(error),
     async authenticate(request, requirement?: AccessRequirement): Promise<AccessTokenPrincipal> {
       const token = request.headers.get('authorization')?.replace(/^Bearer /, '')
       calls.push(token ?? '(none)')
@@ -96,7 +99,7 @@ describe('createAuthPlugin', () => {
     expect(authenticator.calls).toEqual(['alice'])
   })
 
-  test('no-store on every answer a token produced: an object, a Response, a Response with immutable headers', async () => {
+  test('no-store on every answer a token produced: an object, a Response, a redirect', async () => {
     const { app } = createTestApp()
     const made = await call(app, get('/response', 'alice'))
     expect(made.status).toBe(200)
@@ -197,5 +200,80 @@ describe('declaration and deduplication', () => {
       .get('/any', () => 'ok', { auth: true })
     expect((await call(app, get('/any', 'once'))).status).toBe(200)
     expect(authenticator.calls).toEqual(['once'])
+  })
+})
+
+describe('OpenAPI security requirements', () => {
+  const securityOf = (app: { routes: { path: string; hooks: unknown }[] }, path: string) => {
+    const hooks = app.routes.find((route) => route.path === path)?.hooks as { detail?: { security?: unknown } }
+    return hooks.detail?.security
+  }
+
+  test('the bearer scheme alone by default', () => {
+    const { app } = createTestApp()
+    expect(securityOf(app, '/scoped')).toEqual([{ bearerAuth: [] }])
+    expect(securityOf(app, '/open')).toBeUndefined()
+  })
+
+  test('with an OAuth 2.0 scheme: either scheme, the OAuth one listing the scopes and permissions required', () => {
+    const app = new Elysia()
+      .use(createAuthPlugin({ authenticator: stubAuthenticator(), oauth2SecurityScheme: 'oauth2' }))
+      .get('/any', () => 'x', { auth: true })
+      .get('/both', () => 'x', { auth: { scopes: ['read:messages'], permissions: ['audit:logs', 'read:messages'] } })
+    expect(securityOf(app, '/any')).toEqual([{ bearerAuth: [] }, { oauth2: [] }])
+    expect(securityOf(app, '/both')).toEqual([{ bearerAuth: [] }, { oauth2: ['read:messages', 'audit:logs'] }])
+  })
+})
+
+describe('DPoP and discovery glue', () => {
+  test('errors are rendered by the authenticator, for the request that failed', async () => {
+    const seen: string[] = []
+    const authenticator: Authenticator = {
+      ...stubAuthenticator(),
+      respond(error, request) {
+        seen.push(request.url)
+        return toAuthErrorResponse(error, { resourceMetadata: 'https://api.example.test/.well-known/x' })
+      },
+    }
+    const app = new Elysia().use(createAuthPlugin({ authenticator })).get('/any', () => 'ok', { auth: true })
+    const result = await call(app, get('/any'))
+    expect(result.challenge).toBe('Bearer realm="api", resource_metadata="https://api.example.test/.well-known/x"')
+    expect(seen).toEqual(['http://localhost/any'])
+  })
+
+  test('a fresh nonce of the principal goes out as DPoP-Nonce, with no-store', async () => {
+    const authenticator: Authenticator = {
+      ...stubAuthenticator(),
+      authenticate: async () => ({
+        claims: { iss: 'https://issuer/', aud: 'api', exp: 1 },
+        scopes: new Set<string>(),
+        permissions: new Set<string>(),
+        dpop: { jkt: 'thumbprint', nonce: 'next-nonce' },
+      }),
+    }
+    const app = new Elysia().use(createAuthPlugin({ authenticator })).get('/any', () => 'ok', { auth: true })
+    const result = await call(app, get('/any'))
+    expect(result.headers.get('dpop-nonce')).toBe('next-nonce')
+    expect(result.headers.get('cache-control')).toBe('no-store')
+  })
+
+  test('protected routes list every scheme the authenticator accepts, as alternatives', async () => {
+    const authenticator: Authenticator = { ...stubAuthenticator(), schemes: ['bearer', 'dpop'] }
+    const plugin = createAuthPlugin({ authenticator, securitySchemes: { dpop: 'DPoP' } })
+    const app = new Elysia().use(plugin).get('/any', () => 'ok', { auth: true })
+    const route = app.routes.find((r) => r.path === '/any')
+    expect(route?.hooks.detail).toMatchObject({ security: [{ bearerAuth: [] }, { DPoP: [] }] })
+  })
+
+  test('declaredScopes: every scope the routes require, once, sorted, as soon as they are declared', () => {
+    const plugin = createAuthPlugin({ authenticator: stubAuthenticator() })
+    new Elysia()
+      .use(plugin)
+      .get('/a', () => 'a', { auth: { scopes: ['write:messages', 'read:messages'] } })
+      .use(new Elysia().use(plugin).get('/b', () => 'b', { auth: { scopes: ['read:messages'] } }))
+      .get('/c', () => 'c', { auth: { permissions: ['delete:messages'] } })
+      .get('/d', () => 'd', { auth: true })
+    expect(declaredScopes(plugin)).toEqual(['read:messages', 'write:messages'])
+    expect(declaredScopes({})).toEqual([])
   })
 })

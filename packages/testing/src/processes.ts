@@ -24,13 +24,16 @@ export interface LoggedProcess {
    * kills the child) if the child exits first or nothing comes within `timeoutMs`.
    */
   waitForLog(event: string, timeoutMs?: number): Promise<LogLine>
+  /** Like `waitForLog`, for the first `count` lines with this event (several workers each print theirs). */
+  waitForLogs(event: string, count: number, timeoutMs?: number): Promise<LogLine[]>
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number>
 }
 
 interface Waiter {
   readonly event: string
-  resolve(line: LogLine): void
+  readonly count: number
+  resolve(lines: LogLine[]): void
   reject(error: Error): void
 }
 
@@ -89,7 +92,9 @@ export function spawnLogged(cmd: readonly string[], options: SpawnLoggedOptions)
       if (parsed === undefined) return
       seen.push(parsed)
       for (const waiter of waiters) {
-        if (parsed.event === waiter.event) waiter.resolve(parsed)
+        if (parsed.event !== waiter.event) continue
+        const matching = seen.filter((earlier) => earlier.event === waiter.event)
+        if (matching.length >= waiter.count) waiter.resolve(matching.slice(0, waiter.count))
       }
     },
   )
@@ -123,31 +128,37 @@ export function spawnLogged(cmd: readonly string[], options: SpawnLoggedOptions)
     errors: () => stderr,
     stop,
     waitForLog(event, timeoutMs = 10_000) {
-      const earlier = seen.find((line) => line.event === event)
-      if (earlier !== undefined) return Promise.resolve(earlier)
-      return new Promise<LogLine>((resolve, reject) => {
+      return this.waitForLogs(event, 1, timeoutMs).then((lines) => lines[0] as LogLine)
+    },
+    waitForLogs(event, count, timeoutMs = 10_000) {
+      const earlier = seen.filter((line) => line.event === event)
+      if (earlier.length >= count) return Promise.resolve(earlier.slice(0, count))
+      return new Promise<LogLine[]>((resolve, reject) => {
         const done = () => {
           clearTimeout(timer)
           waiters.delete(waiter)
         }
         const waiter: Waiter = {
           event,
-          resolve: (line) => {
+          count,
+          resolve: (lines) => {
             done()
-            resolve(line)
+            resolve(lines)
           },
           reject: (error) => {
             done()
             reject(error)
           },
         }
-        // A deadline, not a sleep: the line normally ends the wait long before it.
+        // A deadline, not a sleep: the lines normally end the wait long before it.
         const timer = setTimeout(() => {
-          waiter.reject(new Error(`no ${event} log line within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`))
+          waiter.reject(
+            new Error(`no ${count} ${event} log lines within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`),
+          )
           void stop(1_000)
         }, timeoutMs)
         waiters.add(waiter)
-        // Exited without printing it: fail now rather than at the deadline (a no-op once resolved).
+        // Exited without printing them: fail now rather than at the deadline (a no-op once resolved).
         void exited.then(() => waiter.reject(failure()))
       })
     },

@@ -1,4 +1,5 @@
 import type { AnyAuthError, AuthError } from '../errors.ts'
+import type { AuthScheme } from './extract-token.ts'
 
 /** An error rendered as an HTTP answer: status, headers and the JSON body `{ error, error_description }`. */
 export interface AuthErrorResponse {
@@ -9,103 +10,176 @@ export interface AuthErrorResponse {
 
 export interface ChallengeOptions {
   /**
-   * The protection space (RFC 9110 §11.5).
+   * The protection space (RFC 9110 §11.5) of the Bearer challenge.
    * @default "api"
    */
   readonly realm?: string
+  /**
+   * The schemes this API accepts, one challenge each, in this order (RFC 9449 §7.2, RFC 9110 §11.6.1).
+   * @default ["bearer"]
+   */
+  readonly schemes?: readonly AuthScheme[]
+  /** The `algs` of the DPoP challenge (RFC 9449 §7.1). */
+  readonly dpopAlgorithms?: readonly string[]
+  /**
+   * The scheme the request used, whose challenge carries the error (RFC 9449 §7.2); when unknown or ambiguous,
+   * every challenge carries it.
+   */
+  readonly usedScheme?: AuthScheme | undefined
+  /** The absolute URL of the protected resource metadata (RFC 9728 §5.1), added to every challenge. */
+  readonly resourceMetadata?: string | undefined
+}
+
+/** The error part of a challenge (RFC 6750 §3). */
+export interface ChallengeError {
+  readonly code: string
+  readonly description: string
+  readonly scope?: readonly string[]
 }
 
 // RFC 6750 §3: error_description and scope values exclude '"' and '\'; drop anything outside the
 // allowed ranges instead of escaping, so every value is safe whatever produced it.
 const NOT_DESCRIPTION_CHAR = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g
 const NOT_SCOPE_CHAR = /[^\x21\x23-\x5b\x5d-\x7e]/g
+// RFC 7515 §4.1.1 `alg` values are case-sensitive strings; inside `algs` they are space-separated tokens.
+const NOT_ALG_CHAR = /[^\x21\x23-\x5b\x5d-\x7e]/g
 
 function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '')}"`
 }
 
-/** Builds an RFC 6750 §3 `WWW-Authenticate` value; the only place in the project that does. */
-export function buildChallenge(
-  realm: string,
-  error?: { code: string; description: string; scope?: readonly string[] },
-): string {
-  const params = [`realm=${quote(realm)}`]
-  if (error !== undefined) {
-    params.push(`error="${error.code}"`)
-    params.push(`error_description="${error.description.replace(NOT_DESCRIPTION_CHAR, '')}"`)
-    if (error.scope !== undefined && error.scope.length > 0) {
-      params.push(`scope="${error.scope.map((s) => s.replace(NOT_SCOPE_CHAR, '')).join(' ')}"`)
-    }
+function errorParams(error: ChallengeError): string[] {
+  const params = [`error="${error.code}"`, `error_description="${error.description.replace(NOT_DESCRIPTION_CHAR, '')}"`]
+  if (error.scope !== undefined && error.scope.length > 0) {
+    params.push(`scope="${error.scope.map((s) => s.replace(NOT_SCOPE_CHAR, '')).join(' ')}"`)
   }
-  return `Bearer ${params.join(', ')}`
+  return params
+}
+
+/**
+ * Builds one challenge: `Bearer realm="api"[, error…][, resource_metadata="…"]` (RFC 6750 §3, RFC 9728 §5.1) or
+ * `DPoP [error…, ]algs="…"[, resource_metadata="…"]` (RFC 9449 §7.1). The only place in the project that spells
+ * a challenge.
+ */
+export function buildChallenge(
+  scheme: AuthScheme,
+  options: { realm?: string; algorithms?: readonly string[] | undefined; resourceMetadata?: string | undefined },
+  error?: ChallengeError,
+): string {
+  const params: string[] = []
+  if (scheme === 'bearer') params.push(`realm=${quote(options.realm ?? 'api')}`)
+  if (error !== undefined) params.push(...errorParams(error))
+  if (scheme === 'dpop' && options.algorithms !== undefined && options.algorithms.length > 0) {
+    params.push(`algs="${options.algorithms.map((alg) => alg.replace(NOT_ALG_CHAR, '')).join(' ')}"`)
+  }
+  if (options.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(options.resourceMetadata)}`)
+  return `${scheme === 'bearer' ? 'Bearer' : 'DPoP'} ${params.join(', ')}`
 }
 
 // Answers about credentials are per-client: never stored by a shared cache (RFC 6750 §5.2 mentions the risk).
 const NO_STORE = 'no-store'
 
 /**
+ * The `WWW-Authenticate` value: every offered scheme's challenge, comma-separated in one field value (RFC 9110
+ * §11.6.1, as in RFC 9449 figures 17 and 18). One field rather than one per challenge because the Fetch API, Bun
+ * and most HTTP stacks join repeated fields into exactly this value anyway; writing it so keeps what every client
+ * sees the same. The error goes on `target` challenges only; the others stay bare, naming what else is accepted.
+ */
+function challenges(options: ChallengeOptions, error: ChallengeError | undefined, target: readonly AuthScheme[]) {
+  const schemes = options.schemes ?? ['bearer']
+  const params = {
+    realm: options.realm ?? 'api',
+    algorithms: options.dpopAlgorithms,
+    resourceMetadata: options.resourceMetadata,
+  }
+  return schemes.map((scheme) => buildChallenge(scheme, params, target.includes(scheme) ? error : undefined)).join(', ')
+}
+
+/** The challenges an error goes on: its own scheme's, or, when that is unknown or not offered, all of them. */
+function targets(options: ChallengeOptions, only?: AuthScheme): readonly AuthScheme[] {
+  const schemes = options.schemes ?? ['bearer']
+  const used = only ?? options.usedScheme
+  return used !== undefined && schemes.includes(used) ? [used] : schemes
+}
+
+/**
  * Maps any auth error to its response: the single place where errors become HTTP. Total over `AuthError`: a
  * subclass this package does not know is answered by its status (unknown statuses as 401), never left undefined.
  */
 export function toAuthErrorResponse(error: AuthError, options: ChallengeOptions = {}): AuthErrorResponse {
-  const realm = options.realm ?? 'api'
   const description = error.message.replace(NOT_DESCRIPTION_CHAR, '')
   const known = error as AnyAuthError
   switch (known.code) {
     case 'missing_credentials':
-      // RFC 6750 §3.1: no error code when the request carried no credentials.
-      return {
-        status: 401,
-        headers: { 'www-authenticate': buildChallenge(realm), 'cache-control': NO_STORE },
-        body: { error: 'unauthorized', error_description: description },
-      }
+      // RFC 6750 §3.1: no error code when the request carried no credentials (or ones of an unsupported scheme).
+      return answer(401, challenges(options, undefined, []), { error: 'unauthorized', error_description: description })
     case 'invalid_request':
     case 'invalid_token':
-      return challenged(known.status, realm, known.code, description)
-    case 'insufficient_scope':
-      return challenged(403, realm, known.code, description, known.required)
+      return challenged(known.status, options, { code: known.code, description }, targets(options))
+    case 'invalid_dpop_proof':
+      return challenged(401, options, { code: known.code, description }, targets(options, 'dpop'))
+    case 'use_dpop_nonce': {
+      // RFC 9449 §9: 401 on the DPoP challenge, with the nonce to use in `DPoP-Nonce`.
+      const response = challenged(401, options, { code: known.code, description }, targets(options, 'dpop'))
+      return { ...response, headers: { ...response.headers, 'dpop-nonce': known.nonce } }
+    }
+    case 'insufficient_scope': {
+      // The client is authenticated: only its scheme's challenge, with `scope` to step up to (RFC 6750 §3.1).
+      const scheme = targets(options)[0] ?? 'bearer'
+      const scoped = { code: known.code, description, scope: known.required }
+      return answer(403, challenges({ ...options, schemes: [scheme] }, scoped, [scheme]), {
+        error: known.code,
+        error_description: description,
+      })
+    }
     case 'issuer_unavailable':
-      // Not the client's fault: no challenge, and a hint for when to come back.
-      return {
-        status: 503,
-        headers: { 'retry-after': String(Math.max(1, Math.ceil(known.retryAfterSeconds))), 'cache-control': NO_STORE },
-        body: { error: 'temporarily_unavailable', error_description: description },
-      }
+    case 'replay_store_unavailable':
+      return unavailable(known.retryAfterSeconds, description)
     default:
-      return unknownAuthError(error, realm, description)
+      return unknownAuthError(error, options, description)
   }
+}
+
+function answer(
+  status: AuthErrorResponse['status'],
+  challenge: string,
+  body: AuthErrorResponse['body'],
+): AuthErrorResponse {
+  return { status, headers: { 'www-authenticate': challenge, 'cache-control': NO_STORE }, body }
 }
 
 function challenged(
-  status: 400 | 401 | 403,
-  realm: string,
-  code: string,
-  description: string,
-  scope?: readonly string[],
+  status: 400 | 401,
+  options: ChallengeOptions,
+  error: ChallengeError,
+  target: readonly AuthScheme[],
 ): AuthErrorResponse {
+  return answer(status, challenges(options, error, target), { error: error.code, error_description: error.description })
+}
+
+/** Not the client's fault: no challenge, and a hint for when to come back. */
+function unavailable(retryAfterSeconds: number, description: string): AuthErrorResponse {
   return {
-    status,
-    headers: {
-      'www-authenticate': buildChallenge(realm, { code, description, ...(scope === undefined ? {} : { scope }) }),
-      'cache-control': NO_STORE,
-    },
-    body: { error: code, error_description: description },
+    status: 503,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), 'cache-control': NO_STORE },
+    body: { error: 'temporarily_unavailable', error_description: description },
   }
 }
 
-function unknownAuthError(error: AuthError, realm: string, description: string): AuthErrorResponse {
+function unknownAuthError(error: AuthError, options: ChallengeOptions, description: string): AuthErrorResponse {
   switch (error.status) {
     case 400:
-      return challenged(400, realm, 'invalid_request', description)
-    case 403:
-      return challenged(403, realm, 'insufficient_scope', description)
+      return challenged(400, options, { code: 'invalid_request', description }, targets(options))
+    case 403: {
+      const scheme = targets(options)[0] ?? 'bearer'
+      const challenge = challenges({ ...options, schemes: [scheme] }, { code: 'insufficient_scope', description }, [
+        scheme,
+      ])
+      return answer(403, challenge, { error: 'insufficient_scope', error_description: description })
+    }
     case 503:
-      return {
-        status: 503,
-        headers: { 'retry-after': '1', 'cache-control': NO_STORE },
-        body: { error: 'temporarily_unavailable', error_description: description },
-      }
+      return unavailable(1, description)
     default:
-      return challenged(401, realm, 'invalid_token', description)
+      return challenged(401, options, { code: 'invalid_token', description }, targets(options))
   }
 }

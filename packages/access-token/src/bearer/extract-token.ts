@@ -1,11 +1,11 @@
 import { InvalidRequestError, MissingCredentialsError } from '../errors.ts'
 
 /**
- * RFC 6750 §2: where a bearer token may come from. Typed against plain values so that any framework can call
- * it. Only the header method (§2.1) is accepted. A token in the query string (§2.3) is refused with
- * `invalid_request`, since it leaks into logs and history. Bodies are never read for credentials: the form-body
- * method (§2.2) is not supported, and authentication happens before a body is parsed, so a token sent only there
- * is "no credentials" (§3.1: an unsupported method gets a challenge without an error code).
+ * RFC 6750 §2 and RFC 9449 §7.1: where an access token may come from. Typed against plain values so that any
+ * framework can call it. Only the header method (§2.1) is accepted. A token in the query string (§2.3) is refused
+ * with `invalid_request`, since it leaks into logs and history. Bodies are never read for credentials: the
+ * form-body method (§2.2) is not supported, and authentication happens before a body is parsed, so a token sent
+ * only there is "no credentials" (§3.1: an unsupported method gets a challenge without an error code).
  */
 export interface BearerRequest {
   /** The raw `Authorization` header value, if any. */
@@ -14,12 +14,30 @@ export interface BearerRequest {
   readonly url?: string | undefined
 }
 
+/** What `extractCredentials` also reads: the `DPoP` proof header (RFC 9449 §4.1). */
+export interface CredentialRequest extends BearerRequest {
+  /** The raw `DPoP` header value; a runtime joins several `DPoP` fields with `, `. */
+  readonly dpop?: string | null | undefined
+}
+
+/** The two schemes this package understands (RFC 6750, RFC 9449 §7.1). */
+export type AuthScheme = 'bearer' | 'dpop'
+
+/** A credential as the client sent it; nothing in it is verified yet. */
+export interface Credentials {
+  readonly scheme: AuthScheme
+  readonly token: string
+  /** Each `DPoP` proof sent (RFC 9449 §4.3 allows exactly one); empty when there is no `DPoP` header. */
+  readonly proofs: readonly string[]
+}
+
 /** Larger than any real access token; bounded so that the parser and verifier do bounded work. */
 export const MAX_AUTHORIZATION_LENGTH = 12 * 1024
 
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+// RFC 6750 §2.1 b64token and RFC 9110 §11.2 token68 (the DPoP scheme's syntax): 1*( ALPHA / DIGIT / "-" / "." /
+// "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const SCHEME = /^bearer$/i
+const SCHEMES: Readonly<Record<string, AuthScheme>> = { bearer: 'bearer', dpop: 'dpop' }
 
 /** Whether the query string carries `access_token` (RFC 6750 §2.3), without parsing URLs that have no query. */
 export function hasQueryToken(url: string | undefined): boolean {
@@ -32,26 +50,33 @@ export function hasQueryToken(url: string | undefined): boolean {
 // RFC 9110 §5.6.3: optional whitespace is spaces and tabs only (String#trim would also eat \v, \f, NBSP).
 const trimOws = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '')
 
-/** Splits `Bearer <token>`; returns undefined when another scheme is used. */
-function parseAuthorization(header: string): string | undefined {
+/** Splits `<scheme> <token>`; returns undefined when the scheme is neither Bearer nor DPoP. */
+function parseAuthorization(header: string): { scheme: AuthScheme; token: string } | undefined {
   const value = trimOws(header)
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  // RFC 9110 §11.1: the scheme is case-insensitive. Another scheme is "no bearer credentials".
-  if (!SCHEME.test(scheme)) return undefined
+  // RFC 9110 §11.1: the scheme is case-insensitive. Another scheme is "no credentials" of ours.
+  const scheme = SCHEMES[(space === -1 ? value : value.slice(0, space)).toLowerCase()]
+  if (scheme === undefined) return undefined
   // `fetch` clients trim "Bearer " to "Bearer": an empty token either way. RFC 6750 §2.1: 1*SP.
   const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '')
   if (token === '') throw new InvalidRequestError('empty_token')
   if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
-  return token
+  return { scheme, token }
+}
+
+/** The proofs of a `DPoP` header. A compact JWS has no `,`, so a comma means several fields (or a broken one). */
+function splitProofs(header: string | null | undefined): string[] {
+  if (typeof header !== 'string' || trimOws(header) === '') return []
+  return header.split(',').map(trimOws)
 }
 
 /**
- * Returns the bearer token of a request, or throws:
- * - `MissingCredentialsError` when there is no bearer credential at all (401, no error code);
+ * Returns the credential of a request (`Bearer` or `DPoP` scheme, and any `DPoP` proofs), or throws:
+ * - `MissingCredentialsError` when there is no credential of either scheme (401, no error code);
  * - `InvalidRequestError` for a malformed credential or a token in the query string (400).
+ * Which schemes are accepted, and whether the proofs are valid, is for the caller to decide.
  */
-export function extractBearerToken(request: BearerRequest): string {
+export function extractCredentials(request: CredentialRequest): Credentials {
   const header = request.authorization
   // Bounded before any other work on it.
   if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {
@@ -60,7 +85,17 @@ export function extractBearerToken(request: BearerRequest): string {
   const inHeader = typeof header === 'string' && trimOws(header) !== ''
   if (hasQueryToken(request.url)) throw new InvalidRequestError(inHeader ? 'multiple_methods' : 'token_in_query')
   if (!inHeader) throw new MissingCredentialsError()
-  const token = parseAuthorization(header)
-  if (token === undefined) throw new MissingCredentialsError()
+  const credential = parseAuthorization(header)
+  if (credential === undefined) throw new MissingCredentialsError('unsupported_scheme')
+  return { ...credential, proofs: splitProofs(request.dpop) }
+}
+
+/**
+ * Returns the bearer token of a request, or throws as `extractCredentials` does; the `DPoP` scheme counts as
+ * another scheme here (no bearer credentials).
+ */
+export function extractBearerToken(request: BearerRequest): string {
+  const { scheme, token } = extractCredentials(request)
+  if (scheme !== 'bearer') throw new MissingCredentialsError('unsupported_scheme')
   return token
 }

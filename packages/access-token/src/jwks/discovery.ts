@@ -5,6 +5,11 @@ import { boundForLog, redactUrl, type TransportPolicy, transportProblem } from '
 export interface IssuerMetadata {
   readonly issuer: string
   readonly jwksUri: string
+  /**
+   * Where clients get tokens (RFC 8414 `token_endpoint`), for API consoles: present only when it is a URL that the
+   * transport rules allow. The verifier never calls it, so a missing or unusable one never fails discovery.
+   */
+  readonly tokenEndpoint?: string
 }
 
 const withoutTrailingSlash = (value: string) => (value.endsWith('/') ? value.slice(0, -1) : value)
@@ -29,7 +34,7 @@ export async function discoverIssuer(
   if (typeof body !== 'object' || body === null) {
     throw new IssuerFetchError('invalid_response', `${url} is not a JSON object`)
   }
-  const { issuer, jwks_uri: jwksUri } = body as Record<string, unknown>
+  const { issuer, jwks_uri: jwksUri, token_endpoint: tokenEndpoint } = body as Record<string, unknown>
   if (typeof issuer !== 'string' || typeof jwksUri !== 'string') {
     throw new IssuerFetchError('invalid_response', `${url} lacks "issuer" or "jwks_uri"`)
   }
@@ -52,5 +57,10 @@ export async function discoverIssuer(
       `${url} has a "jwks_uri" that may not be fetched (${problem}): ${redactUrl(jwksUri)}`,
     )
   }
-  return { issuer, jwksUri: keysUrl.href }
+  const tokenUrl = typeof tokenEndpoint === 'string' ? URL.parse(tokenEndpoint) : null
+  // Client secrets are posted there: the same transport rules as for the keys, or it is left out.
+  if (tokenUrl === null || transportProblem(tokenUrl, options.transport) !== undefined) {
+    return { issuer, jwksUri: keysUrl.href }
+  }
+  return { issuer, jwksUri: keysUrl.href, tokenEndpoint: tokenUrl.href }
 }

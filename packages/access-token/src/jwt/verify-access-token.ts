@@ -70,8 +70,8 @@ export interface AccessTokenVerifier {
    * anything a token or the issuer can cause; any other error is a fault of ours and propagates unchanged.
    */
   verify(token: string): Promise<AccessTokenPrincipal>
-  /** The verified-token cache's counters, or undefined when it is off. */
-  readonly cache: TokenCacheView | undefined
+  /** The verified-token cache's counters; undefined when it is off (or the verifier has none). */
+  readonly cache?: TokenCacheView | undefined
 }
 
 // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing. Auth0 sends `JWT`; some issuers send none.
