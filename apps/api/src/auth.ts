@@ -13,6 +13,8 @@ import {
   protectedResourceMetadataPath,
   type RemoteKeySet,
   type ReplayStore,
+  type TokenCacheListener,
+  type TokenCacheView,
 } from '@repo/access-token'
 import type { AuthConfig } from '@repo/auth-config'
 import type { Logger } from './logger.ts'
@@ -27,6 +29,8 @@ export interface AuthRuntime {
   readonly keySet: RemoteKeySet
   readonly replayStore: ReplayStore
   readonly authenticator: Authenticator
+  /** The verified-token cache's counters; undefined when `AUTH0_TOKEN_CACHE_SIZE=0`. */
+  readonly tokenCache: TokenCacheView | undefined
   /** What the protected resource metadata (RFC 9728) publishes. */
   readonly protectedResource: ProtectedResourceSettings
   close(): void
@@ -45,6 +49,8 @@ export interface AuthRuntimeIO {
    * DPoP replay store (refused replays) call `metrics.counter(...)` here when they are built.
    */
   readonly metrics?: MetricsExtensions
+  /** Told every hit, miss and eviction of the verified-token cache too; must be cheap, it runs per request. */
+  readonly onTokenCacheEvent?: TokenCacheListener
 }
 
 function logKeySetEvent(logger: Logger, event: KeySetEvent): void {
@@ -66,6 +72,26 @@ function createReplayStore(config: AuthConfig, io: AuthRuntimeIO): ReplayStore {
         ? io.logger.warn(event.type, { reason: event.reason })
         : io.logger.info(event.type),
   })
+}
+
+/**
+ * The token cache's events as counters (`token_cache_hits_total`, `token_cache_misses_total`,
+ * `token_cache_evictions_total`), and to the caller's listener; nothing when neither wants them or the cache is off.
+ */
+function tokenCacheListener(config: AuthConfig, io: AuthRuntimeIO): { onEvent?: TokenCacheListener } {
+  if (config.tokenCache.maxEntries === 0 || (io.metrics === undefined && io.onTokenCacheEvent === undefined)) return {}
+  const counters = io.metrics && {
+    hit: io.metrics.counter('token_cache_hits_total', 'Requests whose token was served from the verified-token cache'),
+    miss: io.metrics.counter('token_cache_misses_total', 'Requests whose token was not in the verified-token cache'),
+    evicted: io.metrics.counter('token_cache_evictions_total', 'Entries removed from the verified-token cache'),
+  }
+  const listener = io.onTokenCacheEvent
+  return {
+    onEvent(event) {
+      counters?.[event.type].inc()
+      listener?.(event)
+    },
+  }
 }
 
 /** Turns the validated configuration into the authenticator the routes use. */
@@ -92,6 +118,7 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     strict: config.strictProfile,
     ...(config.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
     ...(clock === undefined ? {} : { now: () => clock.now() }),
+    cache: { ...config.tokenCache, ...tokenCacheListener(config, io) },
   })
   const replayStore = io.replayStore ?? createReplayStore(config, io)
   const publicOrigin: PublicOrigin = createPublicOrigin({
@@ -120,6 +147,7 @@ export function createAuthRuntime(config: AuthConfig, io: AuthRuntimeIO): AuthRu
     keySet,
     replayStore,
     authenticator,
+    tokenCache: verifier.cache,
     protectedResource: {
       identifier: config.resource.identifier,
       publicOrigin,

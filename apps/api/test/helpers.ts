@@ -1,5 +1,11 @@
 import { afterAll, beforeAll } from 'bun:test'
-import { type Clock, MissingCredentialsError, type ReplayStore, toAuthErrorResponse } from '@repo/access-token'
+import {
+  type Clock,
+  MissingCredentialsError,
+  type ReplayStore,
+  type TokenCacheListener,
+  toAuthErrorResponse,
+} from '@repo/access-token'
 import { type AuthConfig, loadAuthConfig } from '@repo/auth-config'
 import { type IssuerStub, startIssuerStub } from '@repo/testing'
 import { type AppDependencies, createApp } from '../src/app.ts'
@@ -41,7 +47,13 @@ export function stubAppDependencies(overrides: Partial<AppDependencies> = {}): A
 /** The production wiring (config → runtime → app) pointed at a local issuer (stub or real). */
 export function createTestApi(
   issuer: { baseUrl: string },
-  options: { env?: Record<string, string>; clock?: Clock; logger?: Logger; replayStore?: ReplayStore } = {},
+  options: {
+    env?: Record<string, string>
+    clock?: Clock
+    logger?: Logger
+    replayStore?: ReplayStore
+    onTokenCacheEvent?: TokenCacheListener
+  } = {},
 ) {
   const { config }: { config: AuthConfig } = loadAuthConfig({
     AUTH0_ISSUER_BASE_URL: issuer.baseUrl,
@@ -54,6 +66,7 @@ export function createTestApi(
     logger,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+    ...(options.onTokenCacheEvent === undefined ? {} : { onTokenCacheEvent: options.onTokenCacheEvent }),
   })
   opened.push(runtime)
   const app = createApp({ ...runtime, logger })

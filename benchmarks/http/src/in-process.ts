@@ -20,6 +20,7 @@ export interface InProcessResult {
 export async function measureInProcess(issuer: IssuerStub, iterations: number): Promise<InProcessResult> {
   const jwksBefore = issuer.jwksRequests
   const { app, runtime } = createTestApi(issuer)
+  const uncached = createTestApi(issuer, { env: { AUTH0_TOKEN_CACHE_SIZE: '0' } })
   const token = await issuer.mint({ scope: 'read:messages' })
   const headers = { authorization: `Bearer ${token}` }
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
@@ -39,8 +40,14 @@ export async function measureInProcess(issuer: IssuerStub, iterations: number): 
     if (check.status !== 200) throw new Error(`in-process: a valid token got ${check.status}, expected 200`)
     await time('GET /api/public (no auth)', () => request('/api/public'))
     const authRequest = new Request('http://localhost/api/private', { headers })
-    await time('authenticate(request) alone', () => runtime.authenticator.authenticate(authRequest))
-    await time('GET /api/private (valid RS256 token)', () => request('/api/private', { headers }))
+    await time('authenticate(request) alone (cache hit)', () => runtime.authenticator.authenticate(authRequest))
+    await time('authenticate(request) alone (cache off: RS256 verify)', () =>
+      uncached.runtime.authenticator.authenticate(authRequest),
+    )
+    await time('GET /api/private (valid RS256 token, cache hit)', () => request('/api/private', { headers }))
+    await time('GET /api/private (valid RS256 token, cache off)', () =>
+      uncached.app.handle(new Request('http://localhost/api/private', { headers })),
+    )
     await time('GET /api/private-scoped (valid, scoped)', () => request('/api/private-scoped', { headers }))
     await time('GET /api/private (no token: 401)', () => request('/api/private'))
     await time('GET /api/private (garbage token: 401)', () =>
@@ -48,6 +55,7 @@ export async function measureInProcess(issuer: IssuerStub, iterations: number): 
     )
   } finally {
     runtime.keySet.close()
+    uncached.runtime.keySet.close()
   }
   return { iterations, rows, jwksFetches: issuer.jwksRequests - jwksBefore }
 }

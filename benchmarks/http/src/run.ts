@@ -40,6 +40,7 @@ const settings = loadSettingsFromEnv()
 const servers = selectServers(env.BENCH_SERVERS)
 const onlyScenarios = env.BENCH_SCENARIOS?.split(',').map((id) => id.trim())
 const poolSize = Number(env.BENCH_TOKENS ?? 20_000)
+const cachedPoolSize = Number(env.BENCH_CACHED_TOKENS ?? 500)
 const longSeconds = Number(env.BENCH_LONG_SECONDS ?? 60)
 const layout = createCpuLayout()
 const machine = describeMachine()
@@ -68,7 +69,15 @@ try {
   // Minted before pinning, so that the signing uses every core.
   progress(`minting ${poolSize.toLocaleString('en-US')} distinct tokens …`)
   const pool = await createTokenPool({ issuer, size: poolSize, claims, dir: workDir })
-  const scenarios = createScenarios(await mintScenarioTokens(issuer, claims, pool)).filter(
+  const cachedPool = await createTokenPool({
+    issuer,
+    size: cachedPoolSize,
+    claims,
+    dir: workDir,
+    fileName: 'cached-tokens.txt',
+    jtiPrefix: 'cached',
+  })
+  const scenarios = createScenarios(await mintScenarioTokens(issuer, claims, { pool, cachedPool })).filter(
     (scenario) => onlyScenarios === undefined || onlyScenarios.includes(scenario.id),
   )
   pinThisProcess(layout.load)

@@ -26,14 +26,17 @@ export interface ScenarioTokens {
   readonly badSignature: string
   /** Signed by a key whose `kid` the issuer never published. */
   readonly unknownKid: string
+  /** More distinct tokens than any cache of ours holds: every request is a cache miss. */
   readonly pool: TokenPool
+  /** Fewer distinct tokens than the API's default cache holds (1,000): after the warm-up, every request a hit. */
+  readonly cachedPool: TokenPool
 }
 
 /** The three refusal tokens' keys are made for this run, like the issuer's own. */
 export async function mintScenarioTokens(
   issuer: IssuerStub,
   claims: Readonly<Record<string, unknown>>,
-  pool: TokenPool,
+  pools: { readonly pool: TokenPool; readonly cachedPool: TokenPool },
 ): Promise<ScenarioTokens> {
   const impostor = await generateTestKey(issuer.signingKey.alg, issuer.signingKey.kid)
   const stranger = await generateTestKey(issuer.signingKey.alg, 'bench-unknown-kid')
@@ -41,7 +44,7 @@ export async function mintScenarioTokens(
     repeated: await issuer.mint(claims),
     badSignature: await issuer.mint(claims, { key: impostor }),
     unknownKid: await issuer.mint(claims, { key: stranger }),
-    pool,
+    ...pools,
   }
 }
 
@@ -62,6 +65,13 @@ export function createScenarios(tokens: ScenarioTokens): Scenario[] {
       label: `private, ${tokens.pool.size.toLocaleString('en-US')} distinct tokens`,
       path: '/api/private',
       credential: { kind: 'pool', pool: tokens.pool },
+      expectedStatus: 200,
+    },
+    {
+      id: 'private-cached',
+      label: `private, ${tokens.cachedPool.size.toLocaleString('en-US')} distinct tokens (fit in the cache)`,
+      path: '/api/private',
+      credential: { kind: 'pool', pool: tokens.cachedPool },
       expectedStatus: 200,
     },
     {

@@ -77,7 +77,12 @@ const rawBunJose: BenchServer = {
 }
 
 /** Every server, ours first. The ratios compare `ours` with `raw`; other entries are shown beside them. */
-export const benchServers: readonly BenchServer[] = [oursWith('ours', 'ours (compiled API)'), rawBunJose]
+export const benchServers: readonly BenchServer[] = [
+  oursWith('ours', 'ours (compiled API)'),
+  // The same binary without the verified-token cache: every request pays its signature check.
+  oursWith('ours-nocache', 'ours, cache off', { AUTH0_TOKEN_CACHE_SIZE: '0' }),
+  rawBunJose,
+]
 
 /** `BENCH_SERVERS=ours,raw` keeps only those ids; unset keeps all. Unknown ids stop the run. */
 export function selectServers(filter: string | undefined, servers = benchServers): BenchServer[] {

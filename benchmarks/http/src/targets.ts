@@ -27,6 +27,18 @@ const ratioTargets: readonly RatioTarget[] = [
     atLeast: 1,
   },
   {
+    label: 'private, distinct tokens: ours, cache off / raw',
+    numerator: ['ours-nocache', 'private-distinct'],
+    denominator: ['raw', 'private-distinct'],
+    atLeast: undefined,
+  },
+  {
+    label: 'private, distinct tokens that fit in the cache: ours / raw',
+    numerator: ['ours', 'private-cached'],
+    denominator: ['raw', 'private-cached'],
+    atLeast: undefined,
+  },
+  {
     label: 'private, one repeated token: ours / raw',
     numerator: ['ours', 'private-repeated'],
     denominator: ['raw', 'private-repeated'],

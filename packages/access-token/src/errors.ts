@@ -52,6 +52,14 @@ export type IssuerUnavailableReason =
   | 'closed'
 
 export abstract class AuthError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    // No stack trace: a refusal is an expected answer, never logged with one, and capturing it was about a third of
+    // the cost of building the error (measured in docs/performance.md).
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    super(message, options)
+    Error.stackTraceLimit = limit
+  }
   abstract readonly code: AuthErrorCode
   /** The HTTP status this error maps to (RFC 6750 §3.1; 503 for issuer outages). */
   abstract readonly status: 400 | 401 | 403 | 503

@@ -73,6 +73,16 @@ export type { SupportedAlgorithm } from './jwt/algorithms.ts'
 export { SUPPORTED_ALGORITHMS } from './jwt/algorithms.ts'
 export type { AccessRequirement } from './jwt/scopes.ts'
 export { assertAccess, parseStringList, validateAccessRequirement } from './jwt/scopes.ts'
+export type { SignatureCheck } from './jwt/signature.ts'
+export type {
+  TokenCacheEvent,
+  TokenCacheEvictionCause,
+  TokenCacheListener,
+  TokenCacheOptions,
+  TokenCacheStats,
+  TokenCacheView,
+} from './jwt/token-cache.ts'
+export { DEFAULT_TOKEN_CACHE_ENTRIES, DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS } from './jwt/token-cache.ts'
 export type {
   AccessTokenClaims,
   AccessTokenPrincipal,

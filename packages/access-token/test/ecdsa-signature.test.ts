@@ -80,4 +80,15 @@ describe('ECDSA signature malleability', () => {
     expect(tokenIdentity('a.b.c', 'RS256')).toBe('a.b.c')
     expect(canonicalSignature('ES256', 'AAAA')).toBe('AAAA')
   })
+
+  test('an s of n or more (never a valid signature) is left as it is, so it cannot take a valid identity', () => {
+    const { n, bytes } = curves.ES256
+    const r = Buffer.alloc(bytes, 1)
+    for (const s of [n, n + 5n, (1n << 256n) - 1n]) {
+      const segment = Buffer.concat([r, Buffer.from(s.toString(16).padStart(bytes * 2, '0'), 'hex')]).toString(
+        'base64url',
+      )
+      expect(canonicalSignature('ES256', segment)).toBe(segment)
+    }
+  })
 })

@@ -166,6 +166,33 @@ describe('refused tokens', () => {
     ).toBe('malformed')
   })
 
+  test('crit: only b64 set to true is understood (RFC 7797 payloads are never JWTs)', async () => {
+    const sign = async (input: Uint8Array<ArrayBuffer>) =>
+      new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, input))
+    const claims = { iss: issuer, aud: audience, exp: now() + 60 }
+    const withCrit = (extra: Record<string, unknown>) =>
+      craftToken({ alg: 'RS256', kid: key.kid, ...extra }, claims, sign)
+    expect(await reasonOf(await withCrit({ crit: ['b64'], b64: true }))).toBe('accepted')
+    expect(await reasonOf(await withCrit({ b64: false }))).toBe('accepted') // b64 without crit is not in force
+    for (const crit of [[], 'b64', [''], [1], ['exp']]) {
+      expect(await reasonOf(await withCrit({ crit, b64: true }))).toBe('malformed')
+    }
+    expect(await reasonOf(await withCrit({ crit: ['b64'] }))).toBe('malformed')
+    expect(await reasonOf(await withCrit({ crit: ['b64'], b64: 'true' }))).toBe('malformed')
+  })
+
+  test('a header or payload that is not UTF-8 is refused, not repaired (RFC 8725 §3.7)', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: key.kid })).toString('base64url')
+    const claims = `{"iss":${JSON.stringify(issuer)},"aud":${JSON.stringify(audience)},"exp":${now() + 60},"sub":"`
+    const invalid = Buffer.concat([Buffer.from(claims), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])
+    const input = `${header}.${invalid.toString('base64url')}`
+    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, new TextEncoder().encode(input))
+    expect(await reasonOf(`${input}.${Buffer.from(signature).toString('base64url')}`)).toBe('malformed')
+    const badHeader = Buffer.concat([Buffer.from('{"alg":"RS256","x":"'), Buffer.from([0xff]), Buffer.from('"}')])
+    const [, p, sig] = (await mint()).split('.')
+    expect(await reasonOf(`${badHeader.toString('base64url')}.${p}.${sig}`)).toBe('malformed')
+  })
+
   test('an unaccepted typ (a logout token, a DPoP proof), and a kid that is not a string', async () => {
     expect(await reasonOf(await mint({}, { header: { typ: 'logout+jwt' } }))).toBe('type')
     expect(await reasonOf(await mint({}, { header: { typ: 'dpop+jwt' } }))).toBe('type')
@@ -278,9 +305,9 @@ describe('key candidates', () => {
     let imports = 0
     const counted = (base: PublishedKey): PublishedKey => ({
       ...base,
-      importFor: (alg) => {
+      signatureCheck: (alg) => {
         imports += 1
-        return base.importFor(alg)
+        return base.signatureCheck(alg)
       },
     })
     const many = await Promise.all(Array.from({ length: MAX_CANDIDATE_KEYS + 1 }, () => generateTestKey('ES256')))

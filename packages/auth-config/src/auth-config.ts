@@ -1,4 +1,6 @@
 import {
+  DEFAULT_TOKEN_CACHE_ENTRIES,
+  DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS,
   isLoopbackHost,
   type KeySetSource,
   SUPPORTED_ALGORITHMS,
@@ -33,6 +35,11 @@ export interface AuthConfig {
     readonly timeoutMs: number
     readonly cooldownMs: number
     readonly staleIfErrorMs: number
+  }
+  /** The verified-token cache: `maxEntries` 0 turns it off. */
+  readonly tokenCache: {
+    readonly maxEntries: number
+    readonly maxAgeSeconds: number
   }
   /** DPoP (RFC 9449): mode, proof rules, nonces and the replay store. */
   readonly dpop: DpopConfig
@@ -166,6 +173,16 @@ export function loadAuthConfig(env: Environment): LoadedAuthConfig {
       timeoutMs: reader.integer('AUTH0_JWKS_TIMEOUT_MS', 5000, 100, 60_000, '5000'),
       cooldownMs: reader.integer('AUTH0_JWKS_COOLDOWN_SECONDS', 30, 1, 3600, '30') * 1000,
       staleIfErrorMs: reader.integer('AUTH0_JWKS_STALE_IF_ERROR_SECONDS', 3600, 0, 604_800, '3600') * 1000,
+    },
+    tokenCache: {
+      maxEntries: reader.integer('AUTH0_TOKEN_CACHE_SIZE', DEFAULT_TOKEN_CACHE_ENTRIES, 0, 100_000, '1000'),
+      maxAgeSeconds: reader.integer(
+        'AUTH0_TOKEN_CACHE_MAX_SECONDS',
+        DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS,
+        1,
+        3600,
+        '60',
+      ),
     },
   }
 

@@ -28,6 +28,7 @@ describe('loadAuthConfig', () => {
       strictProfile: false,
       maxTokenAgeSeconds: undefined,
       jwks: { timeoutMs: 5000, cooldownMs: 30_000, staleIfErrorMs: 3_600_000 },
+      tokenCache: { maxEntries: 1000, maxAgeSeconds: 60 },
       dpop: {
         mode: 'allowed',
         algorithms: [
@@ -155,6 +156,8 @@ describe('loadAuthConfig', () => {
       AUTH0_JWKS_TIMEOUT_MS: '2000',
       AUTH0_JWKS_COOLDOWN_SECONDS: '10',
       AUTH0_JWKS_STALE_IF_ERROR_SECONDS: '0',
+      AUTH0_TOKEN_CACHE_SIZE: '0',
+      AUTH0_TOKEN_CACHE_MAX_SECONDS: '300',
     })
     expect(config).toMatchObject({
       algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
@@ -162,7 +165,18 @@ describe('loadAuthConfig', () => {
       strictProfile: true,
       maxTokenAgeSeconds: 86400,
       jwks: { timeoutMs: 2000, cooldownMs: 10_000, staleIfErrorMs: 0 },
+      tokenCache: { maxEntries: 0, maxAgeSeconds: 300 },
     })
+  })
+
+  test('the token cache settings are bounded: no negative size, and entries live between 1 s and 1 h', () => {
+    expect(messageOf({ ...base, AUTH0_TOKEN_CACHE_SIZE: '-1', AUTH0_TOKEN_CACHE_MAX_SECONDS: '0' })).toBe(
+      'Invalid configuration: AUTH0_TOKEN_CACHE_SIZE must be a whole number from 0 to 100000 (e.g. AUTH0_TOKEN_CACHE_SIZE=1000); ' +
+        'AUTH0_TOKEN_CACHE_MAX_SECONDS must be a whole number from 1 to 3600 (e.g. AUTH0_TOKEN_CACHE_MAX_SECONDS=60)',
+    )
+    expect(messageOf({ ...base, AUTH0_TOKEN_CACHE_SIZE: 'lots', AUTH0_TOKEN_CACHE_MAX_SECONDS: '3601' })).toContain(
+      'AUTH0_TOKEN_CACHE_MAX_SECONDS must be a whole number from 1 to 3600',
+    )
   })
 })
 

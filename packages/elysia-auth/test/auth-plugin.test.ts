@@ -49,6 +49,8 @@ function createTestApp(authenticator = stubAuthenticator()) {
     )
     .get('/open', () => 'open')
     .get('/any', ({ auth }) => ({ sub: auth.claims.sub }), { auth: true })
+    .get('/response', ({ auth }) => Response.json({ sub: auth.claims.sub }), { auth: true })
+    .get('/redirect', () => Response.redirect('https://elsewhere.example/'), { auth: true })
     .get('/scoped', ({ auth }) => ({ sub: auth.claims.sub }), { auth: { scopes: ['read:messages'] } })
     .post('/messages', ({ auth, body }) => ({ sub: auth.claims.sub, text: body.text }), {
       auth: true,
@@ -95,6 +97,18 @@ describe('createAuthPlugin', () => {
     expect(JSON.parse(result.text)).toEqual({ sub: 'alice' })
     expect(result.headers.get('cache-control')).toBe('no-store')
     expect(authenticator.calls).toEqual(['alice'])
+  })
+
+  test('no-store on every answer a token produced: an object, a Response, a redirect', async () => {
+    const { app } = createTestApp()
+    const made = await call(app, get('/response', 'alice'))
+    expect(made.status).toBe(200)
+    expect(JSON.parse(made.text)).toEqual({ sub: 'alice' })
+    expect(made.headers.get('cache-control')).toBe('no-store')
+    const redirect = await call(app, get('/redirect', 'alice'))
+    expect(redirect.status).toBe(302)
+    expect(redirect.headers.get('location')).toBe('https://elsewhere.example/')
+    expect(redirect.headers.get('cache-control')).toBe('no-store')
   })
 
   test('auth errors are rendered in one place: status, challenge, JSON body, no-store', async () => {

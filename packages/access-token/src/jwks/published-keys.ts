@@ -1,5 +1,6 @@
-import { importJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import { isSupportedAlgorithm, KEY_FIT, MIN_RSA_MODULUS_BITS } from '../jwt/algorithms.ts'
+import { importSignatureCheck, type SignatureCheck } from '../jwt/signature.ts'
 
 /** One public key of the issuer's JWKS. Imported at most once per algorithm, when first needed. */
 export interface PublishedKey {
@@ -7,8 +8,11 @@ export interface PublishedKey {
   readonly jwk: Readonly<JWK>
   /** Whether this key may verify `alg` (type, curve, `alg`, `use`, `key_ops`, RSA size), without importing it. */
   fits(alg: string): boolean
-  /** The key for `alg`; rejects when it cannot be imported (malformed members, a point off the curve). */
-  importFor(alg: string): Promise<CryptoKey>
+  /**
+   * The signature check for `alg`, importing the key on first use; undefined when the key cannot be imported
+   * (malformed members, a point off the curve) or does not fit `alg`.
+   */
+  signatureCheck(alg: string): SignatureCheck | undefined
 }
 
 /** The keys of one successful fetch. */
@@ -44,23 +48,38 @@ function fits(jwk: JWK, alg: string): boolean {
   return jwk.kty !== 'RSA' || rsaModulusBits(jwk.n) >= MIN_RSA_MODULUS_BITS
 }
 
+function importFor(jwk: JWK, alg: string): SignatureCheck | undefined {
+  if (!isSupportedAlgorithm(alg) || !fits(jwk, alg)) return undefined
+  try {
+    return importSignatureCheck(jwk, alg)
+  } catch {
+    return undefined
+  }
+}
+
 function createPublishedKey(jwk: JWK): PublishedKey {
-  const imports = new Map<string, Promise<CryptoKey>>()
+  // A failed import stays failed for this key (undefined is remembered): retrying on every request would be work
+  // an attacker could ask for. A new fetch brings new key objects.
+  const imports = new Map<string, SignatureCheck | undefined>()
+  // Whether the key fits, once per supported algorithm (the RSA size check decodes the modulus): at most ten entries.
+  const fitting = new Map<string, boolean>()
   const frozen = Object.freeze({ ...jwk })
   return {
     kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
     jwk: frozen,
-    fits: (alg) => fits(frozen, alg),
-    importFor(alg) {
-      let pending = imports.get(alg)
-      if (pending === undefined) {
-        // A failed import stays failed for this key: retrying on every request would be work an attacker
-        // could ask for. A new fetch brings new key objects.
-        pending = importJWK(frozen, alg, { extractable: false }) as Promise<CryptoKey>
-        pending.catch(() => {})
-        imports.set(alg, pending)
+    fits(alg) {
+      let known = fitting.get(alg)
+      if (known === undefined) {
+        known = fits(frozen, alg)
+        if (isSupportedAlgorithm(alg)) fitting.set(alg, known)
       }
-      return pending
+      return known
+    },
+    signatureCheck(alg) {
+      if (imports.has(alg)) return imports.get(alg)
+      const check = importFor(frozen, alg)
+      imports.set(alg, check)
+      return check
     },
   }
 }

@@ -25,10 +25,14 @@ function isCanonicalBase64url(segment: string): boolean {
   return last % (tail === 2 ? 16 : 4) === 0
 }
 
+/** The three segments of a compact JWS: protected header, payload, signature. */
+export type CompactSegments = readonly [header: string, payload: string, signature: string]
+
 /**
- * Refuses anything but three bounded, canonical base64url segments, so that one token has one spelling.
+ * Refuses anything but three bounded, canonical base64url segments, so that one token has one spelling; returns
+ * the segments.
  */
-export function checkCompactShape(token: string): void {
+export function checkCompactShape(token: string): CompactSegments {
   const segments = token.split('.')
   if (segments.length !== 3) throw new InvalidTokenError('malformed')
   const [header, payload] = segments as [string, string, string]
@@ -38,4 +42,5 @@ export function checkCompactShape(token: string): void {
   for (const segment of segments) {
     if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw new InvalidTokenError('malformed')
   }
+  return segments as unknown as CompactSegments
 }

@@ -26,7 +26,9 @@ export function canonicalSignature(alg: string, signatureSegment: string): strin
   const signature = Buffer.from(signatureSegment, 'base64url')
   if (signature.length !== curve.bytes * 2) return signatureSegment
   const s = BigInt(`0x${signature.subarray(curve.bytes).toString('hex')}`)
-  if (s <= curve.n >> 1n) return signatureSegment
+  // An s of n or more is no signature at all (it never verifies): left as it is, it cannot take a valid token's
+  // identity, whereas n − s would be negative and spell something else.
+  if (s <= curve.n >> 1n || s >= curve.n) return signatureSegment
   const low = Buffer.from((curve.n - s).toString(16).padStart(curve.bytes * 2, '0'), 'hex')
   return Buffer.concat([signature.subarray(0, curve.bytes), low]).toString('base64url')
 }

@@ -1,10 +1,13 @@
-import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose'
-import { AuthError, InvalidTokenError, type InvalidTokenReason } from '../errors.ts'
+import type { JWTPayload } from 'jose'
+import { InvalidTokenError } from '../errors.ts'
 import type { PublishedKey } from '../jwks/published-keys.ts'
 import { SUPPORTED_ALGORITHMS, type SupportedAlgorithm } from './algorithms.ts'
-import { checkClaimTypes } from './claim-types.ts'
-import { checkCompactShape } from './compact-shape.ts'
-import { parseStringList } from './scopes.ts'
+import { type ClaimRules, checkClaims, presenceOrder, timeFailure } from './claims.ts'
+import { type CompactSegments, checkCompactShape } from './compact-shape.ts'
+import { tokenIdentity } from './ecdsa-signature.ts'
+import { createPrincipal } from './principal.ts'
+import { type CheckedHeader, checkProtectedHeader, decodeJsonObject, type HeaderRules } from './protected-header.ts'
+import { createTokenCache, type TokenCache, type TokenCacheOptions, type TokenCacheView } from './token-cache.ts'
 
 /** The claims of a verified access token; `iss`, `aud` and `exp` are always present. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -24,6 +27,11 @@ export interface AccessTokenPrincipal {
 export interface IssuerKeys {
   issuer(): Promise<string>
   keysFor(alg: string, kid: string | undefined): Promise<readonly PublishedKey[]>
+  /**
+   * Whether a key still belongs to the key set and may still be used; the token cache drops what a key that is no
+   * longer current verified. A key source without it never retires keys.
+   */
+  isCurrent?(key: PublishedKey): boolean
 }
 
 export interface AccessTokenVerifierOptions {
@@ -49,6 +57,11 @@ export interface AccessTokenVerifierOptions {
   readonly maxTokenAgeSeconds?: number
   /** The clock, in milliseconds. */
   readonly now?: () => number
+  /**
+   * The verified-token cache; `{ maxEntries: 0 }` turns it off.
+   * @default { maxEntries: 1000, maxAgeSeconds: 60 }
+   */
+  readonly cache?: TokenCacheOptions
 }
 
 export interface AccessTokenVerifier {
@@ -57,6 +70,8 @@ export interface AccessTokenVerifier {
    * anything a token or the issuer can cause; any other error is a fault of ours and propagates unchanged.
    */
   verify(token: string): Promise<AccessTokenPrincipal>
+  /** The verified-token cache's counters; undefined when it is off (or the verifier has none). */
+  readonly cache?: TokenCacheView | undefined
 }
 
 // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing. Auth0 sends `JWT`; some issuers send none.
@@ -70,83 +85,6 @@ const COMPATIBLE_TYPES = new Set([...RFC9068_TYPES, 'jwt', 'application/jwt'])
  */
 export const MAX_CANDIDATE_KEYS = 4
 
-const claimReasons: Partial<Record<string, InvalidTokenReason>> = {
-  iss: 'issuer',
-  aud: 'audience',
-  nbf: 'not_yet_valid',
-  iat: 'issued_in_future',
-}
-
-/**
- * Maps jose's token errors onto our reasons. Only errors a token can cause are mapped: anything else (a bug of
- * ours, a fault in a key lookup) is returned as it is, so that it reaches the logged 500 path instead of
- * becoming a silent 401 for every valid token.
- */
-function classify(error: unknown): unknown {
-  if (error instanceof AuthError) return error
-  if (error instanceof errors.JWTExpired) {
-    return new InvalidTokenError(error.claim === 'iat' ? 'too_old' : 'expired', { cause: error, claim: error.claim })
-  }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    const reason: InvalidTokenReason =
-      error.reason === 'missing'
-        ? 'missing_claim'
-        : error.reason === 'invalid'
-          ? 'invalid_claim'
-          : (claimReasons[error.claim] ?? 'invalid_claim')
-    return new InvalidTokenError(reason, { cause: error, claim: error.claim })
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new InvalidTokenError('signature', { cause: error })
-  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('algorithm', { cause: error })
-  // Malformed JWS/JWT, or a header jose does not support (`crit`, `b64: false`).
-  if (
-    error instanceof errors.JWSInvalid ||
-    error instanceof errors.JWTInvalid ||
-    error instanceof errors.JOSENotSupported
-  ) {
-    return new InvalidTokenError('malformed', { cause: error })
-  }
-  return error
-}
-
-/**
- * Tries each candidate key. A key that cannot be imported is skipped, never the end of the search; a claim error
- * means the signature matched, so it decides the answer.
- */
-async function verifyWithCandidates(
-  token: string,
-  alg: string,
-  candidates: readonly PublishedKey[],
-  options: JWTVerifyOptions,
-): Promise<JWTPayload> {
-  let tried = false
-  for (const candidate of candidates) {
-    let key: CryptoKey
-    try {
-      key = await candidate.importFor(alg)
-    } catch {
-      continue
-    }
-    tried = true
-    try {
-      return (await jwtVerify(token, key, options)).payload
-    } catch (error) {
-      if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error
-    }
-  }
-  throw new InvalidTokenError(tried ? 'signature' : 'unknown_key')
-}
-
-/** The protected header of untrusted input: every failure to decode it is the token's (jose throws a plain TypeError). */
-function decodeHeader(token: string): ReturnType<typeof decodeProtectedHeader> {
-  try {
-    return decodeProtectedHeader(token)
-  } catch (cause) {
-    throw new InvalidTokenError('malformed', { cause })
-  }
-}
-
 function checkNonNegativeInteger(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
     throw new TypeError(`"${name}" option must be a non-negative integer`)
@@ -154,9 +92,32 @@ function checkNonNegativeInteger(name: string, value: number | undefined): void 
 }
 
 /**
- * Creates the verifier: jose `jwtVerify` with an algorithm allowlist, exact issuer, audience, required `exp` and
- * clock tolerance, plus what jose leaves out (RFC 9068 typing, a future `iat`, finite NumericDates, string
- * audiences, canonical base64url, bounded key candidates).
+ * Tries each candidate key and returns the one whose signature matches. A key that cannot be imported is skipped,
+ * never the end of the search.
+ */
+function findSigningKey(
+  token: string,
+  [, , signatureSegment]: CompactSegments,
+  alg: string,
+  candidates: readonly PublishedKey[],
+): PublishedKey {
+  const signingInput = token.slice(0, token.length - signatureSegment.length - 1)
+  const signature = Buffer.from(signatureSegment, 'base64url')
+  let tried = false
+  for (const candidate of candidates) {
+    const check = candidate.signatureCheck(alg)
+    if (check === undefined) continue
+    tried = true
+    if (check(signingInput, signature)) return candidate
+  }
+  throw new InvalidTokenError(tried ? 'signature' : 'unknown_key')
+}
+
+/**
+ * Creates the verifier. In order: the compact shape (bounded, canonical base64url), the protected header decoded
+ * once (`alg` allow-list, `typ`, `kid`, `crit`), the token cache, then the key set (bounded candidates), the
+ * signature (`node:crypto`, see `signature.ts`), and the claims (`claims.ts`: exact issuer, audience, required
+ * `exp`, clock tolerance, maximum age, RFC 9068 typing, finite NumericDates, string claims, no future `iat`).
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const algorithms = [...(options.algorithms ?? ['RS256'])]
@@ -171,53 +132,79 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   checkNonNegativeInteger('maxTokenAgeSeconds', options.maxTokenAgeSeconds)
   const strict = options.strict ?? false
   const requiredClaims = strict ? ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] : ['iss', 'exp', 'aud']
-  const acceptedTypes = strict ? RFC9068_TYPES : COMPATIBLE_TYPES
+  const headerRules: HeaderRules = {
+    algorithms: new Set(algorithms),
+    acceptedTypes: strict ? RFC9068_TYPES : COMPATIBLE_TYPES,
+    typeRequired: strict,
+  }
+  const claimRules: ClaimRules = {
+    audience: options.audience,
+    presence: presenceOrder(requiredClaims, options.maxTokenAgeSeconds),
+    toleranceSeconds: tolerance,
+    maxTokenAgeSeconds: options.maxTokenAgeSeconds,
+  }
   const now = options.now ?? Date.now
-  const { keys, audience } = options
+  const { keys } = options
+  const cache: TokenCache | undefined = createTokenCache(options.cache ?? {}, {
+    isCurrent: (key) => keys.isCurrent?.(key) ?? true,
+    stillValid: (principal, nowMs) => timeFailure(principal.claims, claimRules, nowMs) === undefined,
+  })
 
-  async function verify(token: string): Promise<AccessTokenPrincipal> {
-    try {
-      checkCompactShape(token)
-      // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
-      // 401 even while the issuer is unreachable (jose would decode it only after the keys).
-      const header = decodeHeader(token)
-      const { alg, kid } = header
-      if (typeof alg !== 'string' || !(algorithms as string[]).includes(alg)) throw new InvalidTokenError('algorithm')
-      const typ: unknown = header.typ
-      if (typ === undefined ? strict : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
-        throw new InvalidTokenError('type')
-      }
-      if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError('malformed')
-
-      const issuer = await keys.issuer()
-      const candidates = await keys.keysFor(alg, kid)
-      if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw new InvalidTokenError('unknown_key')
-      const currentDate = new Date(now())
-      const payload = await verifyWithCandidates(token, alg, candidates, {
-        algorithms,
-        issuer,
-        audience,
-        requiredClaims,
-        clockTolerance: tolerance,
-        currentDate,
-        ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: options.maxTokenAgeSeconds }),
-      })
-      checkClaimTypes(payload)
-      // jose ignores a future `iat` unless a maximum age is set.
-      if (typeof payload.iat === 'number' && payload.iat > currentDate.getTime() / 1000 + tolerance) {
-        throw new InvalidTokenError('issued_in_future', { claim: 'iat' })
-      }
-      return {
-        claims: payload as AccessTokenClaims,
-        scopes: new Set(typeof payload.scope === 'string' ? parseStringList(payload.scope) : []),
-        permissions: new Set(
-          Array.isArray(payload.permissions) ? payload.permissions.filter((p) => typeof p === 'string') : [],
-        ),
-      }
-    } catch (error) {
-      throw classify(error)
-    }
+  /** Everything after the header: keys, signature, claims. Resolves to the principal and the key that verified it. */
+  async function verifyWithKeys(
+    token: string,
+    segments: CompactSegments,
+    { alg, kid }: CheckedHeader,
+  ): Promise<{ principal: AccessTokenPrincipal; key: PublishedKey; verifiedAt: number }> {
+    const issuer = await keys.issuer()
+    const candidates = await keys.keysFor(alg, kid)
+    if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw new InvalidTokenError('unknown_key')
+    const key = findSigningKey(token, segments, alg, candidates)
+    // Decoded only once the signature matched, as jose does: the payload is the issuer's from here on.
+    const payload = decodeJsonObject(segments[1])
+    if (payload === undefined) throw new InvalidTokenError('malformed')
+    const verifiedAt = now()
+    checkClaims(payload, issuer, claimRules, verifiedAt)
+    return { principal: createPrincipal(payload), key, verifiedAt }
   }
 
-  return { verify }
+  // A token's identity is its text unless ECDSA is allowed (`tokenIdentity`): then the lookup needs `alg`, from
+  // the header. Otherwise the cache is asked first, and a hit skips the shape and header checks, which the very same
+  // text passed when it was stored.
+  const identityIsText = !algorithms.some((alg) => alg.startsWith('ES'))
+
+  /** Verifies in full; `identity` is the token's cache key when the cache was already asked for it. */
+  function verifyUncached(token: string, identity: string | undefined): Promise<AccessTokenPrincipal> {
+    let segments: CompactSegments
+    let header: CheckedHeader
+    let cacheKey = identity
+    try {
+      segments = checkCompactShape(token)
+      // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
+      // 401 even while the issuer is unreachable.
+      header = checkProtectedHeader(segments[0], headerRules)
+      if (cache !== undefined && cacheKey === undefined) {
+        cacheKey = tokenIdentity(token, header.alg)
+        const cached = cache.get(cacheKey, now())
+        if (cached !== undefined) return Promise.resolve(cached)
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const verified = verifyWithKeys(token, segments, header)
+    if (cache === undefined || cacheKey === undefined) return verified.then(({ principal }) => principal)
+    const key = cacheKey
+    return verified.then((result) => {
+      cache.set(key, result, result.verifiedAt, token.length)
+      return result.principal
+    })
+  }
+
+  function verify(token: string): Promise<AccessTokenPrincipal> {
+    if (cache === undefined || !identityIsText) return verifyUncached(token, undefined)
+    const cached = cache.get(token, now())
+    return cached === undefined ? verifyUncached(token, token) : Promise.resolve(cached)
+  }
+
+  return { verify, cache }
 }
