@@ -45,6 +45,7 @@ export async function runServer(settings: ServerSettings): Promise<void> {
   const metricsEnabled = settings.observability.metrics
   const observability = createObservability({
     logger,
+    accessLog: settings.observability.accessLog,
     ...(metricsEnabled ? { metrics } : {}),
     ...(tracer === undefined ? {} : { tracer }),
     // With workers, /metrics sums them all, whichever worker the scrape reaches; with METRICS_PORT, the

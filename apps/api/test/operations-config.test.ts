@@ -64,7 +64,13 @@ describe('server configuration', () => {
 
 describe('observability configuration', () => {
   test('LOG_LEVEL defaults to info and must be one of debug, info, warn, error', () => {
-    expect(loadObservabilityConfig({})).toEqual({ logLevel: 'info', metrics: true, tracing: undefined })
+    expect(loadObservabilityConfig({})).toEqual({
+      logLevel: 'info',
+      metrics: true,
+      accessLog: true,
+      tracing: undefined,
+    })
+    expect(loadObservabilityConfig({ ACCESS_LOG: 'false' }).accessLog).toBe(false)
     expect(loadObservabilityConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn')
     expect(() => loadObservabilityConfig({ LOG_LEVEL: 'verbose' })).toThrow(
       'LOG_LEVEL must be one of debug, info, warn, error (e.g. LOG_LEVEL=info)',
@@ -186,5 +192,31 @@ describe('METRICS_ENABLED in the process', () => {
     expect(bad.errors().trim()).toBe(
       'Invalid configuration: METRICS_ENABLED must be true or false (e.g. METRICS_ENABLED=false)',
     )
+  })
+})
+
+describe('ACCESS_LOG in the process', () => {
+  test('one request line per request by default; none with ACCESS_LOG=false', async () => {
+    const entry = join(import.meta.dir, '..', 'src', 'index.ts')
+    const env = { AUTH0_DOMAIN: 'tenant.example.invalid', AUTH0_API_AUDIENCE: 'a', PORT: '0', HOST: '127.0.0.1' }
+    for (const [value, lines] of [
+      ['true', 1],
+      ['false', 0],
+    ] as const) {
+      const child = spawnLogged(['bun', '--no-env-file', entry], { cwd: tmpdir(), env: { ...env, ACCESS_LOG: value } })
+      try {
+        const { url } = await child.waitForLog('server_started')
+        expect((await fetch(`${url}/api/public`)).status).toBe(200)
+        // The line is written once the answer is out; the stop below flushes what is pending.
+        await child.stop()
+        const requests = child
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"event":"request"'))
+        expect({ value, lines: requests.length }).toEqual({ value, lines })
+      } finally {
+        await child.stop()
+      }
+    }
   })
 })

@@ -81,6 +81,9 @@ export const benchServers: readonly BenchServer[] = [
   oursWith('ours', 'ours (compiled API)'),
   // The same binary without the verified-token cache: every request pays its signature check.
   oursWith('ours-nocache', 'ours, cache off', { AUTH0_TOKEN_CACHE_SIZE: '0' }),
+  // Observability's cost (issue 10: metrics on and off in one run): the access log off, then metrics off too.
+  oursWith('ours-nolog', 'ours, access log off', { ACCESS_LOG: 'false' }),
+  oursWith('ours-bare', 'ours, access log and metrics off', { ACCESS_LOG: 'false', METRICS_ENABLED: 'false' }),
   rawBunJose,
 ]
 

@@ -12,6 +12,8 @@ export interface ObservabilityConfig {
   readonly logLevel: LogLevel
   /** `METRICS_ENABLED=false`: no /metrics and no per-request counting (request ids and logs stay). */
   readonly metrics: boolean
+  /** `ACCESS_LOG`: one line per request (at `info`). */
+  readonly accessLog: boolean
   /** `undefined`: tracing is off, and costs nothing. */
   readonly tracing: TracingConfig | undefined
 }
@@ -32,7 +34,7 @@ function readUrl(env: Environment, variable: string, problems: ConfigProblem[]):
 }
 
 /**
- * LOG_LEVEL (debug|info|warn|error, default info), METRICS_ENABLED (default true) and the standard OpenTelemetry variables this app honours:
+ * LOG_LEVEL (debug|info|warn|error, default info), METRICS_ENABLED and ACCESS_LOG (default true) and the standard OpenTelemetry variables this app honours:
  * OTEL_EXPORTER_OTLP_ENDPOINT (the collector's base URL; traces go to `/v1/traces` under it),
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL, wins), OTEL_SERVICE_NAME (default `api`) and
  * OTEL_SDK_DISABLED (`true` turns tracing off whatever the endpoint).
@@ -43,10 +45,14 @@ export function loadObservabilityConfig(env: Environment): ObservabilityConfig {
   if (!(LOG_LEVELS as readonly string[]).includes(rawLevel)) {
     problems.push({ variable: 'LOG_LEVEL', problem: `must be one of ${LOG_LEVELS.join(', ')}`, example: 'info' })
   }
-  const rawMetrics = env.METRICS_ENABLED?.trim().toLowerCase() || 'true'
-  if (rawMetrics !== 'true' && rawMetrics !== 'false') {
-    problems.push({ variable: 'METRICS_ENABLED', problem: 'must be true or false', example: 'false' })
+  const flag = (variable: string, fallback: 'true' | 'false') => {
+    const raw = env[variable]?.trim().toLowerCase() || fallback
+    if (raw !== 'true' && raw !== 'false')
+      problems.push({ variable, problem: 'must be true or false', example: 'false' })
+    return raw !== 'false'
   }
+  const metrics = flag('METRICS_ENABLED', 'true')
+  const accessLog = flag('ACCESS_LOG', 'true')
   const base = readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems)
   const traces = readUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', problems)
   if (problems.length > 0) throw new ConfigError(problems)
@@ -54,7 +60,8 @@ export function loadObservabilityConfig(env: Environment): ObservabilityConfig {
   const url = traces?.href ?? (base === undefined ? undefined : `${base.href.replace(/\/$/, '')}/v1/traces`)
   return Object.freeze({
     logLevel: rawLevel as LogLevel,
-    metrics: rawMetrics !== 'false',
+    metrics,
+    accessLog,
     tracing:
       url === undefined || disabled
         ? undefined

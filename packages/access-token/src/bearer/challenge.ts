@@ -87,12 +87,42 @@ const NO_STORE = 'no-store'
  */
 function challenges(options: ChallengeOptions, error: ChallengeError | undefined, target: readonly AuthScheme[]) {
   const schemes = options.schemes ?? ['bearer']
+  // Refusals are few kinds with fixed sentences: the value is kept, so a flood of them costs a lookup rather than
+  // the sanitising regular expressions (about a microsecond each). Bounded: the metadata URL carries the Host.
+  const key = [
+    options.realm ?? 'api',
+    schemes.join(),
+    options.dpopAlgorithms === undefined ? '' : algorithmsKey(options.dpopAlgorithms),
+    options.resourceMetadata ?? '',
+    target.join(),
+    error === undefined ? '' : `${error.code}\n${error.description}\n${error.scope?.join(' ') ?? ''}`,
+  ].join('\n')
+  const kept = rendered.get(key)
+  if (kept !== undefined) return kept
   const params = {
     realm: options.realm ?? 'api',
     algorithms: options.dpopAlgorithms,
     resourceMetadata: options.resourceMetadata,
   }
-  return schemes.map((scheme) => buildChallenge(scheme, params, target.includes(scheme) ? error : undefined)).join(', ')
+  const value = schemes
+    .map((scheme) => buildChallenge(scheme, params, target.includes(scheme) ? error : undefined))
+    .join(', ')
+  if (rendered.size >= MAX_RENDERED) rendered.clear()
+  rendered.set(key, value)
+  return value
+}
+
+const MAX_RENDERED = 256
+const rendered = new Map<string, string>()
+// The algorithm list is one array per authenticator: joined once.
+const algorithmKeys = new WeakMap<readonly string[], string>()
+function algorithmsKey(algorithms: readonly string[]): string {
+  let key = algorithmKeys.get(algorithms)
+  if (key === undefined) {
+    key = algorithms.join(' ')
+    algorithmKeys.set(algorithms, key)
+  }
+  return key
 }
 
 /** The challenges an error goes on: its own scheme's, or, when that is unknown or not offered, all of them. */
