@@ -42,7 +42,10 @@ describe('API + development issuer, client_credentials end to end', () => {
     const token = await issuer.token({ audience: anotherAudience })
     const result = await request(api.app, '/api/private', { token })
     expect(result.status).toBe(401)
-    expect(result.challenge).toContain('error_description="The access token is not meant for this API"')
+    // The expected audience is public (the resource metadata names it too): the hint a developer needs.
+    expect(result.challenge).toContain(
+      `error_description="The access token is not meant for this API: ask for a token with the audience ${audience}"`,
+    )
   })
 
   test('the API is ready once it has the issuer’s keys', async () => {

@@ -18,6 +18,7 @@ export type AuthErrorCode =
 
 /** Why a token was refused; logged and tested, never needed by clients to recover. */
 export type InvalidTokenReason =
+  | 'not_a_jwt'
   | 'malformed'
   | 'algorithm'
   | 'signature'
@@ -109,6 +110,8 @@ export class InvalidRequestError extends AuthError {
 }
 
 const invalidTokenMessages: Record<InvalidTokenReason, string> = {
+  // Auth0 answers a token request without `audience` with an opaque token (a JWE, or a random string).
+  not_a_jwt: 'The access token is opaque: request it with an audience (the API identifier)',
   malformed: 'The access token is malformed',
   algorithm: 'The access token is signed with an algorithm that is not accepted',
   signature: 'The access token signature is invalid',
@@ -133,9 +136,17 @@ export class InvalidTokenError extends AuthError {
   override name = 'InvalidTokenError'
   constructor(
     readonly reason: InvalidTokenReason,
-    options?: { cause?: unknown; claim?: string },
+    options?: { cause?: unknown; claim?: string; expectedAudience?: string },
   ) {
-    super(invalidTokenMessages[reason], options?.cause === undefined ? undefined : { cause: options.cause })
+    // The audience the API expects is public (the protected resource metadata names it too): saying it is the hint
+    // a developer needs when a token was asked for another API.
+    const expected = reason === 'audience' ? options?.expectedAudience : undefined
+    super(
+      expected === undefined
+        ? invalidTokenMessages[reason]
+        : `${invalidTokenMessages.audience}: ask for a token with the audience ${expected}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.claim = options?.claim
   }
   readonly claim: string | undefined

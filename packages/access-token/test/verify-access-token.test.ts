@@ -205,6 +205,24 @@ describe('refused tokens', () => {
     )
   })
 
+  test('an opaque token (one segment, or a five-segment JWE as Auth0 issues without an audience) says what to do', async () => {
+    for (const token of ['z0mB3Xq9aP1rT5uW', 'eyJhbGciOiJkaXIifQ..aGVsbG8.d29ybGQ.dGFn']) {
+      const error = await verifier.verify(token).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        reason: 'not_a_jwt',
+        message: 'The access token is opaque: request it with an audience (the API identifier)',
+      })
+    }
+  })
+
+  test('a wrong audience names the expected one (public: the resource metadata says it too)', async () => {
+    const error = await verifier.verify(await mint({ aud: 'https://other.example' })).catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      reason: 'audience',
+      message: `The access token is not meant for this API: ask for a token with the audience ${audience}`,
+    })
+  })
+
   test('malformed compact serialisations', async () => {
     const [h, p, s] = (await mint()).split('.') as [string, string, string]
     for (const token of [

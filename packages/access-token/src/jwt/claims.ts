@@ -80,7 +80,9 @@ export function checkClaims(payload: Record<string, unknown>, issuer: string, ru
     if (!Object.hasOwn(payload, claim)) throw new InvalidTokenError('missing_claim', { claim })
   }
   if (payload.iss !== issuer) throw new InvalidTokenError('issuer', { claim: 'iss' })
-  if (!audienceContains(payload.aud, rules.audience)) throw new InvalidTokenError('audience', { claim: 'aud' })
+  if (!audienceContains(payload.aud, rules.audience)) {
+    throw new InvalidTokenError('audience', { claim: 'aud', expectedAudience: rules.audience })
+  }
   const mistyped = typeFailure(payload)
   if (mistyped !== undefined) throw new InvalidTokenError('invalid_claim', { claim: mistyped })
   const failed = timeFailure(payload, rules, nowMs)

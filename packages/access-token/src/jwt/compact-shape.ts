@@ -34,7 +34,9 @@ export type CompactSegments = readonly [header: string, payload: string, signatu
  */
 export function checkCompactShape(token: string): CompactSegments {
   const segments = token.split('.')
-  if (segments.length !== 3) throw new InvalidTokenError('malformed')
+  // Not three segments is not a JWS at all: an opaque or encrypted (five-segment) token, as Auth0 issues when the token
+  // request named no audience.
+  if (segments.length !== 3) throw new InvalidTokenError('not_a_jwt')
   const [header, payload] = segments as [string, string, string]
   if (header.length > MAX_HEADER_SEGMENT || payload.length > MAX_PAYLOAD_SEGMENT) {
     throw new InvalidTokenError('malformed')
