@@ -44,9 +44,14 @@ async function sample(server: RunningServer, scenario: Scenario): Promise<number
 export async function measure(scenario: Scenario, bench: BenchServer, context: MeasureContext): Promise<Measurement> {
   const { issuer, layout, settings } = context
   const jwksBefore = issuer.jwksRequests
+  // A server that shares the machine (the workers row) runs on every CPU, and so does its load: measured as it is.
+  const shared = bench.cpus === 'all' && layout.server !== undefined ? layout.available.join(',') : undefined
   let server: RunningServer
   try {
-    server = await startServer(bench.spec(context.servers), { logDir: context.servers.workDir, cpus: layout.server })
+    server = await startServer(bench.spec(context.servers), {
+      logDir: context.servers.workDir,
+      cpus: shared ?? layout.server,
+    })
   } catch (error) {
     if (error instanceof StoppingError) throw error
     return { scenario, server: bench, problem: `did not start: ${(error as Error).message}` }
@@ -63,7 +68,7 @@ export async function measure(scenario: Scenario, bench: BenchServer, context: M
       headers: credential.kind === 'header' ? { Authorization: credential.authorization } : {},
       tokenFile: credential.kind === 'pool' ? credential.pool.file : undefined,
       expectedStatus: scenario.expectedStatus,
-      cpus: layout.load,
+      cpus: shared ?? layout.load,
       beforeWindow: () => {
         cpuBefore = readCpuMicros(server.pid)
       },

@@ -21,6 +21,8 @@ export interface BenchServer {
   readonly label: string
   /** True for the compiled API and its variants: the targets are about these. */
   readonly ours: boolean
+  /** `all`: the server and its load share every CPU instead of one each (the workers row). */
+  readonly cpus?: 'all'
   spec(context: ServerContext): ServerSpec
 }
 
@@ -34,11 +36,17 @@ function ownDir(context: ServerContext, id: string): string {
 }
 
 /** The compiled API as the container runs it (NODE_ENV=production), bound to loopback on any free port. */
-function oursWith(id: string, label: string, extraEnv: Readonly<Record<string, string>> = {}): BenchServer {
+function oursWith(
+  id: string,
+  label: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+  cpus?: 'all',
+): BenchServer {
   return {
     id,
     label,
     ours: true,
+    ...(cpus === undefined ? {} : { cpus }),
     spec: (context) => ({
       name: id,
       cmd: [context.apiBinary],
@@ -85,6 +93,10 @@ export const benchServers: readonly BenchServer[] = [
   oursWith('ours-nolog', 'ours, access log off', { ACCESS_LOG: 'false' }),
   oursWith('ours-bare', 'ours, access log and metrics off', { ACCESS_LOG: 'false', METRICS_ENABLED: 'false' }),
   rawBunJose,
+  // WEB_CONCURRENCY on this machine: one process, then two, each with wrk on the same two CPUs (so the load generator
+  // takes its share from the server: measured as it is, not extrapolated).
+  oursWith('ours-1w-shared', 'ours, 1 process, load on the same 2 CPUs', {}, 'all'),
+  oursWith('ours-2w-shared', 'ours, WEB_CONCURRENCY=2, load on the same 2 CPUs', { WEB_CONCURRENCY: '2' }, 'all'),
 ]
 
 /** `BENCH_SERVERS=ours,raw` keeps only those ids; unset keeps all. Unknown ids stop the run. */
