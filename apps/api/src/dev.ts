@@ -4,7 +4,12 @@ import { main } from './main.ts'
 
 // `bun run dev`: when no issuer is configured, trust the development issuer that `apps/issuer` starts on
 // localhost:9000, so that the whole flow works on a fresh clone. Production starts index.ts.
-const DEV_DEFAULTS = { AUTH0_ISSUER_BASE_URL: 'http://localhost:9000', AUTH0_API_AUDIENCE: 'https://api.local.test' }
+const DEV_DEFAULTS = {
+  AUTH0_ISSUER_BASE_URL: 'http://localhost:9000',
+  AUTH0_API_AUDIENCE: 'https://api.local.test',
+  // A developer watches the requests go by; production leaves the access log off unless asked (docs/operations.md).
+  ACCESS_LOG: 'true',
+}
 const env = mergeEnvFile(process.env, process.cwd())
 const usesLocalIssuer = !env.AUTH0_DOMAIN?.trim() && !env.AUTH0_ISSUER_BASE_URL?.trim()
 

@@ -10,6 +10,8 @@ export interface RepositoryFacts {
   readonly composeImage: string
   /** The API's health routes, as `GET /healthz`: listed by the app itself, not copied. */
   readonly healthRoutes: readonly string[]
+  /** Every variable the API reads, from the tables of docs/configuration.md (the one reference users read too). */
+  readonly apiVariables: ReadonlySet<string>
 }
 
 export interface DockerfileStage {
@@ -18,14 +20,16 @@ export interface DockerfileStage {
 }
 
 export async function loadRepositoryFacts(repositoryRoot: string): Promise<RepositoryFacts> {
-  const [dockerfile, compose] = await Promise.all([
+  const [dockerfile, compose, configuration] = await Promise.all([
     Bun.file(join(repositoryRoot, 'Dockerfile')).text(),
     Bun.file(join(repositoryRoot, 'docker-compose.yml')).text(),
+    Bun.file(join(repositoryRoot, 'docs', 'configuration.md')).text(),
   ])
   return {
     apiImage: readDockerfileStage(dockerfile, 'api'),
     composeImage: readComposeImage(compose, 'api'),
     healthRoutes: listHealthRoutes(),
+    apiVariables: new Set([...configuration.matchAll(/^\| `([A-Z][A-Z0-9_]*)`/gm)].map((match) => match[1] as string)),
   }
 }
 

@@ -12,7 +12,10 @@ export interface ObservabilityConfig {
   readonly logLevel: LogLevel
   /** `METRICS_ENABLED=false`: no /metrics and no per-request counting (request ids and logs stay). */
   readonly metrics: boolean
-  /** `ACCESS_LOG`: one line per request (at `info`). */
+  /**
+   * `ACCESS_LOG`: one line per request (at `info`). Off by default: about 2.5 µs a request, a sixth of a cached one;
+   * `bun run dev` and docker compose turn it on, for the developer watching them.
+   */
   readonly accessLog: boolean
   /** `undefined`: tracing is off, and costs nothing. */
   readonly tracing: TracingConfig | undefined
@@ -34,7 +37,7 @@ function readUrl(env: Environment, variable: string, problems: ConfigProblem[]):
 }
 
 /**
- * LOG_LEVEL (debug|info|warn|error, default info), METRICS_ENABLED and ACCESS_LOG (default true) and the standard OpenTelemetry variables this app honours:
+ * LOG_LEVEL (debug|info|warn|error, default info), METRICS_ENABLED (default true), ACCESS_LOG (default false) and the standard OpenTelemetry variables this app honours:
  * OTEL_EXPORTER_OTLP_ENDPOINT (the collector's base URL; traces go to `/v1/traces` under it),
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full traces URL, wins), OTEL_SERVICE_NAME (default `api`) and
  * OTEL_SDK_DISABLED (`true` turns tracing off whatever the endpoint).
@@ -52,7 +55,7 @@ export function loadObservabilityConfig(env: Environment): ObservabilityConfig {
     return raw !== 'false'
   }
   const metrics = flag('METRICS_ENABLED', 'true')
-  const accessLog = flag('ACCESS_LOG', 'true')
+  const accessLog = flag('ACCESS_LOG', 'false')
   const base = readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems)
   const traces = readUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', problems)
   if (problems.length > 0) throw new ConfigError(problems)

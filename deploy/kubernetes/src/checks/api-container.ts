@@ -6,33 +6,8 @@ import { API_NAME, findContainerPort, findPodTemplate, resolveEnvironment } from
 /** Seconds between the end of the drain and SIGKILL: the process's own exit, and slack for a slow node. */
 export const GRACE_MARGIN_SECONDS = 3
 
-/**
- * The variables the API reads. A key outside this list is a typo the API would ignore. Not listed on
- * purpose: AUTH0_ALLOW_INSECURE_ISSUER, for development only.
- */
-const API_VARIABLES = new Set([
-  'AUTH0_DOMAIN',
-  'AUTH0_ISSUER_BASE_URL',
-  'AUTH0_API_AUDIENCE',
-  'AUTH0_ALGORITHMS',
-  'AUTH0_CLOCK_TOLERANCE',
-  'AUTH0_STRICT_RFC9068',
-  'AUTH0_MAX_TOKEN_AGE',
-  'AUTH0_JWKS_TIMEOUT_MS',
-  'AUTH0_JWKS_COOLDOWN_SECONDS',
-  'AUTH0_JWKS_STALE_IF_ERROR_SECONDS',
-  'AUTH0_TOKEN_CACHE_SIZE',
-  'AUTH0_TOKEN_CACHE_MAX_SECONDS',
-  'AUTH0_DPOP_MODE',
-  'REDIS_URL',
-  'LOG_LEVEL',
-  'PUBLIC_ORIGIN',
-  'PORT',
-  'HOST',
-  'METRICS_PORT',
-  'SHUTDOWN_DELAY_SECONDS',
-  'SHUTDOWN_TIMEOUT_SECONDS',
-])
+/** For development only: refused in manifests although the API reads it. */
+const DEVELOPMENT_ONLY = new Set(['AUTH0_ALLOW_INSECURE_ISSUER'])
 
 /** The API's container against the image (Dockerfile, docker compose), the app's routes, and its own settings. */
 export function findApiContainerProblems(objects: readonly KubernetesObject[], facts: RepositoryFacts): string[] {
@@ -104,7 +79,9 @@ export function findApiContainerProblems(objects: readonly KubernetesObject[], f
   }
 
   // Configuration: known names only, and the two the API cannot start without.
-  for (const name of env.keys()) if (!API_VARIABLES.has(name)) problems.push(`the API does not read ${name}`)
+  for (const name of env.keys()) {
+    if (!facts.apiVariables.has(name) || DEVELOPMENT_ONLY.has(name)) problems.push(`the API does not read ${name}`)
+  }
   if (!env.get('AUTH0_DOMAIN') && !env.get('AUTH0_ISSUER_BASE_URL')) problems.push('no issuer configured')
   if (!env.get('AUTH0_API_AUDIENCE')) problems.push('no AUTH0_API_AUDIENCE configured')
   return problems
