@@ -27,6 +27,7 @@ function start(command: string[], env: Record<string, string> = {}) {
       PORT: '0',
       HOST: '127.0.0.1',
       WEB_CONCURRENCY: '2',
+      ACCESS_LOG: 'true',
       ...env,
     },
   })
