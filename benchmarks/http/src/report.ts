@@ -31,6 +31,8 @@ export interface BenchReport {
   /** Undefined when BENCH_LONG was not set. */
   readonly rssTraces: readonly RssTrace[] | undefined
   readonly inProcess: InProcessResult | undefined
+  /** The API's `bench:dpop` output: DPoP requests next to Bearer ones, in-process; undefined with BENCH_DPOP=0. */
+  readonly dpop?: string | undefined
 }
 
 function unexpectedCell(measurement: Measurement): string {
@@ -152,6 +154,10 @@ export function formatReport(report: BenchReport): string {
     '## In-process (secondary)',
     '',
     ...inProcessLines(report.inProcess),
+    '',
+    '## DPoP next to Bearer (in-process)',
+    '',
+    ...(report.dpop === undefined ? ['Not run (`BENCH_DPOP=0`).'] : ['```text', report.dpop, '```']),
   ]
   const problems = report.measurements.filter((measurement) => measurement.problem !== undefined)
   if (problems.length > 0) {

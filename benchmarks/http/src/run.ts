@@ -8,7 +8,7 @@ import { join, relative } from 'node:path'
 import { startIssuerStub } from '@repo/testing'
 import { buildApi } from './build-api.ts'
 import { cleanUpOnSignals, stopAllChildren } from './children.ts'
-import { createCpuLayout, pinThisProcess } from './cpu-pinning.ts'
+import { createCpuLayout, pinnedCommand, pinThisProcess } from './cpu-pinning.ts'
 import { describeCommand, describeMachine } from './environment.ts'
 import { type InProcessResult, measureInProcess } from './in-process.ts'
 import { loadSettingsFromEnv } from './load.ts'
@@ -127,6 +127,20 @@ try {
     inProcess = await measureInProcess(issuer, Number(env.BENCH_ITERATIONS ?? 20_000))
   }
 
+  // DPoP next to Bearer (issue 9): a fresh proof per request cannot come from wrk, so this table is in-process (the
+  // API's own `bench:dpop`: proofs signed before the clock starts, the replay check with both stores).
+  let dpop: string | undefined
+  if (env.BENCH_DPOP !== '0') {
+    progress('DPoP figures (in-process) …')
+    const child = Bun.spawn(pinnedCommand([process.execPath, 'bench/dpop-cost.ts'], layout.server), {
+      cwd: join(packageDir, '..', '..', 'apps', 'api'),
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const [text, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
+    dpop = code === 0 ? text.trimEnd() : `bench:dpop failed (exit ${code}): ${await new Response(child.stderr).text()}`
+  }
+
   const pinning =
     layout.server === undefined
       ? `none (CPUs available: ${layout.available.join(',') || 'unknown'}; taskset needs two)`
@@ -148,6 +162,7 @@ try {
     ready,
     rssTraces,
     inProcess,
+    dpop,
   })
   const resultsDir = join(packageDir, 'results')
   mkdirSync(resultsDir, { recursive: true })
