@@ -2,6 +2,7 @@ import { expect, test } from 'bun:test'
 import { COMPOSE_AUDIENCE as audience, requestToken, useComposeStack } from '../src/compose-stack.ts'
 import { describeWith, dockerPrerequisite } from '../src/prerequisites.ts'
 import { matchesShown, readWalkthrough, runWalkthrough } from '../src/readme-walkthrough.ts'
+import { repoRoot } from '../src/repo.ts'
 
 // docker-compose.yml as the README runs it: both images built from the Dockerfile, `up --wait`, the tutorial's
 // curl flow against the containers, their hardening, and the switch to an Auth0 tenant. Needs a Docker engine:
@@ -79,6 +80,24 @@ function composeSuite() {
       return ok ? [] : [{ command: step.command, shown: step.expected, printed: actual }]
     })
     expect(mismatches).toEqual([])
+  }, 60_000)
+
+  test('the protected resource metadata (RFC 9728) names the audience and the issuer', async () => {
+    const described = (await (await api('/.well-known/oauth-protected-resource')).json()) as Record<string, unknown>
+    expect(described).toMatchObject({ resource: audience, authorization_servers: ['http://issuer:9000'] })
+  })
+
+  test('examples/dpop-client against the containers: a DPoP-bound token, a 200, a replayed proof refused', async () => {
+    const example = Bun.spawn(['bun', '--no-env-file', 'examples/dpop-client/src/main.ts'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', API_URL: stack.apiUrl, ISSUER_URL: stack.issuerUrl },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const [printed, code] = await Promise.all([new Response(example.stdout).text(), example.exited])
+    expect(code).toBe(0)
+    expect(printed).toMatch(/3\. GET \/api\/private: 200/)
+    expect(printed).toContain('the same proof again: 401 The DPoP proof has already been used')
   }, 60_000)
 
   test('with AUTH0_DOMAIN set (a .env change only), the API trusts the tenant, refuses local tokens, and says it is not ready', async () => {
