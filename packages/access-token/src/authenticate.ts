@@ -57,9 +57,30 @@ export interface Authenticator {
 
 /** The scheme a request used, for the challenge that carries the error: a query token is a Bearer method. */
 function usedScheme(request: AuthRequest): AuthScheme | undefined {
-  const scheme = request.headers.get('authorization')?.trim().split(' ', 1)[0]?.toLowerCase()
+  const header = request.headers.get('authorization')
+  // The usual spelling first: the general case below gives the same answer for it.
+  if (header?.startsWith('Bearer ') === true) return 'bearer'
+  const scheme = header?.trim().split(' ', 1)[0]?.toLowerCase()
   if (scheme === 'bearer' || scheme === 'dpop') return scheme
   return hasQueryToken(request.url) ? 'bearer' : undefined
+}
+
+/** Answers remembered per authenticator; bounded, since the `resource_metadata` URL carries the request's Host. */
+const MAX_KEPT_ANSWERS = 256
+// The refusals whose answer depends on nothing but their code, status and sentence (and the request's scheme and
+// origin): no nonce, no scope, no retry time.
+const CONSTANT_ANSWERS: ReadonlySet<string> = new Set([
+  'missing_credentials',
+  'invalid_request',
+  'invalid_token',
+  'invalid_dpop_proof',
+])
+
+/** Freezes an answer shared by many requests: nobody may change what the next one is sent. */
+function frozen(answer: AuthErrorResponse): AuthErrorResponse {
+  Object.freeze(answer.headers)
+  Object.freeze(answer.body)
+  return Object.freeze(answer)
 }
 
 /** The framework-free entry point: a framework adapter calls `authenticate` and renders errors with `respond`. */
@@ -75,6 +96,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     clock,
   })
   const readsProofs = dpop.mode !== 'disabled'
+  const kept = new Map<string, AuthErrorResponse>()
 
   /** The DPoP confirmation and the route's requirement, on a verified token (cached or not). */
   function admit(
@@ -117,14 +139,27 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const scheme = usedScheme(request)
       // A proof with a Bearer token is ambiguous: the error goes on both challenges (RFC 9449 §7.2, figure 19).
       const ambiguous = scheme === 'bearer' && readsProofs && request.headers.get('dpop') !== null
-      return toAuthErrorResponse(error, {
-        realm,
-        schemes: dpop.schemes,
-        dpopAlgorithms: dpop.algorithms,
-        usedScheme: ambiguous ? undefined : scheme,
-        resourceMetadata:
-          resourceMetadataPath === undefined ? undefined : `${publicOrigin(request)}${resourceMetadataPath}`,
-      })
+      const target = ambiguous ? undefined : scheme
+      const resourceMetadata =
+        resourceMetadataPath === undefined ? undefined : `${publicOrigin(request)}${resourceMetadataPath}`
+      const render = () =>
+        toAuthErrorResponse(error, {
+          realm,
+          schemes: dpop.schemes,
+          dpopAlgorithms: dpop.algorithms,
+          usedScheme: target,
+          resourceMetadata,
+        })
+      // A flood of refusals is a few kinds of answer: each is rendered once and then looked up.
+      if (!CONSTANT_ANSWERS.has(error.code)) return render()
+      const key = `${target ?? ''}\n${resourceMetadata ?? ''}\n${error.code}\n${error.status}\n${error.message}`
+      let answer = kept.get(key)
+      if (answer === undefined) {
+        answer = frozen(render())
+        if (kept.size >= MAX_KEPT_ANSWERS) kept.clear()
+        kept.set(key, answer)
+      }
+      return answer
     },
   }
 }
