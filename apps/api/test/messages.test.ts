@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'bun:test'
-import { audience, challengeOf, errorParams, RESOURCE_METADATA, request, useTestApi } from './helpers.ts'
+import type { AccessTokenClaims, Authenticator } from '@repo/access-token'
+import { createApp } from '../src/app.ts'
+import {
+  audience,
+  challengeOf,
+  errorParams,
+  RESOURCE_METADATA,
+  request,
+  stubAppDependencies,
+  useTestApi,
+} from './helpers.ts'
 
 const ctx = useTestApi()
 
@@ -20,6 +30,23 @@ describe('GET /api/private', () => {
     expect(result.status).toBe(200)
     expect(result.body).toMatchObject({ iss: ctx.issuer.issuer, sub: 'user-1', aud: audience, azp: 'client-1' })
     expect(result.headers.get('cache-control')).toBe('no-store')
+  })
+
+  test('the claims are sent as Response.json would send them, made once per principal only when frozen', async () => {
+    const token = await ctx.issuer.mint({ sub: 'user-1', note: 'é "quoted" \u2028' })
+    const first = await request(ctx.api.app, '/api/private', { token })
+    const again = await request(ctx.api.app, '/api/private', { token })
+    expect(first.headers.get('content-type')).toBe('application/json;charset=utf-8')
+    expect(again.text).toBe(first.text)
+    expect(first.text).toBe(await Response.json(first.body).text())
+    // A principal whose claims are not frozen (another authenticator's) is serialised on every request.
+    const claims = { iss: 'https://issuer.example.test/', aud: audience, exp: 1, sub: 'before' } as AccessTokenClaims
+    const principal = { claims, scopes: new Set<string>(), permissions: new Set<string>() }
+    const authenticator: Authenticator = { ...stubAppDependencies().authenticator, authenticate: async () => principal }
+    const app = createApp(stubAppDependencies({ authenticator }))
+    expect((await request(app, '/api/private')).body).toMatchObject({ sub: 'before' })
+    ;(claims as { sub: string }).sub = 'after'
+    expect((await request(app, '/api/private')).body).toMatchObject({ sub: 'after' })
   })
 
   test('no token: 401 with the bare challenges (never 400), naming the resource metadata', async () => {

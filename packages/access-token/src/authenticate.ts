@@ -1,5 +1,5 @@
 import { type AuthErrorResponse, toAuthErrorResponse } from './bearer/challenge.ts'
-import { type AuthScheme, extractCredentials, hasQueryToken } from './bearer/extract-token.ts'
+import { type AuthScheme, type Credentials, extractCredentials, hasQueryToken } from './bearer/extract-token.ts'
 import { createDpopCheck, type DpopConfirmation, type DpopOptions } from './dpop/dpop-check.ts'
 import { createMemoryReplayStore } from './dpop/replay-store.ts'
 import type { AuthError } from './errors.ts'
@@ -57,9 +57,30 @@ export interface Authenticator {
 
 /** The scheme a request used, for the challenge that carries the error: a query token is a Bearer method. */
 function usedScheme(request: AuthRequest): AuthScheme | undefined {
-  const scheme = request.headers.get('authorization')?.trim().split(' ', 1)[0]?.toLowerCase()
+  const header = request.headers.get('authorization')
+  // The usual spelling first: the general case below gives the same answer for it.
+  if (header?.startsWith('Bearer ') === true) return 'bearer'
+  const scheme = header?.trim().split(' ', 1)[0]?.toLowerCase()
   if (scheme === 'bearer' || scheme === 'dpop') return scheme
   return hasQueryToken(request.url) ? 'bearer' : undefined
+}
+
+/** Answers remembered per authenticator; bounded, since the `resource_metadata` URL carries the request's Host. */
+const MAX_KEPT_ANSWERS = 256
+// The refusals whose answer depends on nothing but their code, status and sentence (and the request's scheme and
+// origin): no nonce, no scope, no retry time.
+const CONSTANT_ANSWERS: ReadonlySet<string> = new Set([
+  'missing_credentials',
+  'invalid_request',
+  'invalid_token',
+  'invalid_dpop_proof',
+])
+
+/** Freezes an answer shared by many requests: nobody may change what the next one is sent. */
+function frozen(answer: AuthErrorResponse): AuthErrorResponse {
+  Object.freeze(answer.headers)
+  Object.freeze(answer.body)
+  return Object.freeze(answer)
 }
 
 /** The framework-free entry point: a framework adapter calls `authenticate` and renders errors with `respond`. */
@@ -75,34 +96,70 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     clock,
   })
   const readsProofs = dpop.mode !== 'disabled'
+  const kept = new Map<string, AuthErrorResponse>()
+
+  /** The DPoP confirmation and the route's requirement, on a verified token (cached or not). */
+  function admit(
+    request: AuthRequest,
+    credentials: Credentials,
+    principal: AccessTokenPrincipal,
+    requirement: AccessRequirement | undefined,
+  ): AuthenticatedPrincipal | Promise<AuthenticatedPrincipal> {
+    // After `verify`, never inside it: a verified token may come from a cache, its proof never does.
+    const confirmation = dpop.confirm(request, credentials, principal.claims)
+    if (confirmation === undefined) {
+      if (requirement !== undefined) assertAccess(principal, requirement)
+      return principal
+    }
+    return confirmation.then((dpopConfirmation) => {
+      if (requirement !== undefined) assertAccess(principal, requirement)
+      return { ...principal, dpop: dpopConfirmation }
+    })
+  }
 
   return {
     schemes: dpop.schemes,
-    async authenticate(request, requirement) {
-      const credentials = extractCredentials({
-        authorization: request.headers.get('authorization'),
-        url: request.url,
-        dpop: readsProofs ? request.headers.get('dpop') : undefined,
-      })
-      dpop.precheck(credentials)
-      const principal = await verifier.verify(credentials.token)
-      // After `verify`, never inside it: a verified token may come from a cache, its proof never does.
-      const confirmation = await dpop.confirm(request, credentials, principal.claims)
-      if (requirement !== undefined) assertAccess(principal, requirement)
-      return confirmation === undefined ? principal : { ...principal, dpop: confirmation }
+    // Not `async`: a refusal before `verify` is a rejected promise at once, and a Bearer token costs one promise
+    // reaction after `verify` (each `await` of an async function was one more, on every request).
+    authenticate(request, requirement) {
+      let credentials: Credentials
+      try {
+        credentials = extractCredentials({
+          authorization: request.headers.get('authorization'),
+          url: request.url,
+          dpop: readsProofs ? request.headers.get('dpop') : undefined,
+        })
+        dpop.precheck(credentials)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return verifier.verify(credentials.token).then((principal) => admit(request, credentials, principal, requirement))
     },
     respond(error, request) {
       const scheme = usedScheme(request)
       // A proof with a Bearer token is ambiguous: the error goes on both challenges (RFC 9449 §7.2, figure 19).
       const ambiguous = scheme === 'bearer' && readsProofs && request.headers.get('dpop') !== null
-      return toAuthErrorResponse(error, {
-        realm,
-        schemes: dpop.schemes,
-        dpopAlgorithms: dpop.algorithms,
-        usedScheme: ambiguous ? undefined : scheme,
-        resourceMetadata:
-          resourceMetadataPath === undefined ? undefined : `${publicOrigin(request)}${resourceMetadataPath}`,
-      })
+      const target = ambiguous ? undefined : scheme
+      const resourceMetadata =
+        resourceMetadataPath === undefined ? undefined : `${publicOrigin(request)}${resourceMetadataPath}`
+      const render = () =>
+        toAuthErrorResponse(error, {
+          realm,
+          schemes: dpop.schemes,
+          dpopAlgorithms: dpop.algorithms,
+          usedScheme: target,
+          resourceMetadata,
+        })
+      // A flood of refusals is a few kinds of answer: each is rendered once and then looked up.
+      if (!CONSTANT_ANSWERS.has(error.code)) return render()
+      const key = `${target ?? ''}\n${resourceMetadata ?? ''}\n${error.code}\n${error.status}\n${error.message}`
+      let answer = kept.get(key)
+      if (answer === undefined) {
+        answer = frozen(render())
+        if (kept.size >= MAX_KEPT_ANSWERS) kept.clear()
+        kept.set(key, answer)
+      }
+      return answer
     },
   }
 }

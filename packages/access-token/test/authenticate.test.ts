@@ -7,7 +7,11 @@ import {
   createAccessTokenVerifier,
   createAuthenticator,
   createLocalKeys,
+  InsufficientScopeError,
+  InvalidTokenError,
+  IssuerUnavailableError,
   MissingCredentialsError,
+  UseDpopNonceError,
 } from '../src/index.ts'
 
 const issuer = 'https://issuer.example.test/'
@@ -119,6 +123,36 @@ describe('authenticate: DPoP after verify, on every request', () => {
       'DPoP algs="ES256", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource"',
     )
     expect(respond.schemes).toEqual(['dpop'])
+  })
+
+  test('respond: a refusal of one kind is rendered once and shared, frozen; what differs per request is not', () => {
+    const respond = createAuthenticator({
+      verifier: { verify: async () => Promise.reject(new Error('not called')) },
+      resourceMetadataPath: '/.well-known/oauth-protected-resource',
+    }).respond
+    const at = (url: string, authorization?: string) =>
+      new Request(url, authorization === undefined ? {} : { headers: { authorization } })
+    const first = respond(new InvalidTokenError('expired'), at('http://a.example/x', 'Bearer t'))
+    expect(respond(new InvalidTokenError('expired'), at('http://a.example/y', 'Bearer u'))).toBe(first)
+    expect(Object.isFrozen(first) && Object.isFrozen(first.headers) && Object.isFrozen(first.body)).toBe(true)
+    // Another sentence, host or scheme is another answer.
+    expect(respond(new InvalidTokenError('signature'), at('http://a.example/x', 'Bearer t')).body).not.toEqual(
+      first.body,
+    )
+    expect(
+      respond(new InvalidTokenError('expired'), at('http://b.example/x', 'Bearer t')).headers['www-authenticate'],
+    ).toContain('resource_metadata="http://b.example/')
+    expect(respond(new InvalidTokenError('expired'), at('http://a.example/x', 'DPoP t')).headers).not.toEqual(
+      first.headers,
+    )
+    // A nonce, a scope or a retry time belongs to its own answer.
+    const request = at('http://a.example/x', 'DPoP t')
+    expect(respond(new UseDpopNonceError('missing', 'n1'), request).headers['dpop-nonce']).toBe('n1')
+    expect(respond(new UseDpopNonceError('missing', 'n2'), request).headers['dpop-nonce']).toBe('n2')
+    expect(respond(new InsufficientScopeError(['a']), request).headers['www-authenticate']).toContain('scope="a"')
+    expect(respond(new InsufficientScopeError(['b']), request).headers['www-authenticate']).toContain('scope="b"')
+    expect(respond(new IssuerUnavailableError('timeout', 3), request).headers['retry-after']).toBe('3')
+    expect(respond(new IssuerUnavailableError('timeout', 9), request).headers['retry-after']).toBe('9')
   })
 
   test('refuses bad DPoP options when created', () => {

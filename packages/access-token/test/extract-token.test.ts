@@ -128,5 +128,9 @@ describe('extractCredentials', () => {
     }
     expect(reason()).toBe('none')
     expect(reason('Basic dXNlcjpwYXNz')).toBe('unsupported_scheme')
+    // Names an object's prototype has are schemes like any other.
+    for (const scheme of ['constructor', '__proto__', 'toString', 'Constructor']) {
+      expect(reason(`${scheme} tok`)).toBe('unsupported_scheme')
+    }
   })
 })

@@ -43,6 +43,29 @@ describe('createPublicOrigin', () => {
     }
   })
 
+  test('the request’s own origin is the same whether parsed afresh or remembered, for every prefix', () => {
+    const origin = createPublicOrigin()
+    const urls = [
+      'http://localhost:8000/x',
+      'http://LOCALHOST:8000/y?z',
+      'http://localhost:80/x',
+      'http://evil.example\\@good.example/x',
+      'http://localhost:8000?q=1',
+      'https://[::1]:443/x',
+      '/relative/path',
+    ]
+    for (const url of [...urls, ...urls]) {
+      const parsed = URL.canParse(url) ? new URL(url).origin : 'http://localhost'
+      expect(origin({ method: 'GET', url, headers: new Headers() })).toBe(parsed)
+    }
+    // Any number of hosts: still each one's own origin once the memory is full.
+    for (let i = 0; i < 200; i += 1) {
+      expect(origin({ method: 'GET', url: `http://host-${i % 70}.example/x`, headers: new Headers() })).toBe(
+        `http://host-${i % 70}.example`,
+      )
+    }
+  })
+
   test('refuses a configured origin that is not http(s)', () => {
     expect(() => createPublicOrigin({ origin: 'ftp://example.com' })).toThrow('"origin"')
   })

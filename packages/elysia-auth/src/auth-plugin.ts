@@ -47,6 +47,20 @@ export function declaredScopes(plugin: object): readonly string[] {
 // is then answered by the `transform` hook, before any validation.
 const UNREAD_BODY = Object.freeze({})
 
+// What `Response.json` sends as the content type.
+const JSON_CONTENT_TYPE = 'application/json;charset=utf-8'
+// The authenticator shares one frozen answer among the refusals of a kind (`createAuthenticator`): its body's
+// text is made once. A body that is not frozen could change, and is serialised every time.
+const bodyTexts = new WeakMap<object, string>()
+function jsonText(body: object): string {
+  let text = bodyTexts.get(body)
+  if (text === undefined) {
+    text = JSON.stringify(body)
+    if (Object.isFrozen(body)) bodyTexts.set(body, text)
+  }
+  return text
+}
+
 // Elysia deduplicates plugins by name and seed, and a function in the seed serialises to nothing: number them.
 const authenticators = new WeakMap<Authenticator, number>()
 let lastAuthenticatorId = 0
@@ -93,11 +107,15 @@ export function createAuthPlugin(options: AuthPluginOptions) {
   }
   const scopes = new Set<string>()
 
-  /** An auth error as the route's answer: headers on `set`, then the status and JSON body. */
+  /**
+   * An auth error as the route's answer: headers on `set`, then the status and the JSON text of the body. Elysia
+   * builds a string answer with `set` as its init, where an object answer went through `Response.json`.
+   */
   function refuse(error: AuthError, request: Request, set: HookContext['set']) {
     const rendered = authenticator.respond(error, request)
     Object.assign(set.headers, rendered.headers)
-    return status(rendered.status, rendered.body)
+    set.headers['content-type'] = JSON_CONTENT_TYPE
+    return status(rendered.status, jsonText(rendered.body))
   }
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.

@@ -241,6 +241,23 @@ describe('DPoP and discovery glue', () => {
     expect(seen).toEqual(['http://localhost/any'])
   })
 
+  test('a refusal is sent as Response.json would send its body; only a frozen body’s text is reused', async () => {
+    const body = { error: 'invalid_token', error_description: 'first' }
+    const authenticator: Authenticator = {
+      ...stubAuthenticator(),
+      respond: () => ({ status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' }, body }),
+    }
+    const app = new Elysia().use(createAuthPlugin({ authenticator })).get('/any', () => 'ok', { auth: true })
+    const first = await call(app, get('/any'))
+    const expected = Response.json(body)
+    expect(first.text).toBe(await expected.text())
+    expect(first.headers.get('content-type')).toBe(expected.headers.get('content-type'))
+    body.error_description = 'second'
+    expect(JSON.parse((await call(app, get('/any'))).text)).toMatchObject({ error_description: 'second' })
+    Object.freeze(body)
+    expect((await call(app, get('/any'))).text).toBe((await call(app, get('/any'))).text)
+  })
+
   test('a fresh nonce of the principal goes out as DPoP-Nonce, with no-store', async () => {
     const authenticator: Authenticator = {
       ...stubAuthenticator(),

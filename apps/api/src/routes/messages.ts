@@ -26,12 +26,27 @@ const NewMessage = t.Object(
 )
 const PostedMessage = t.Object({ text: t.String(), author: t.String() })
 
+// What `Response.json` sends: the same header, and the body serialised the same way (JSON.stringify).
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json;charset=utf-8' })
+// A principal served from the token cache brings the very same claims object on every hit, and its claims are deeply
+// frozen (`createPrincipal`): their JSON text cannot change, so it is made once per principal instead of once per
+// request, and goes when the principal does.
+const claimsTexts = new WeakMap<AccessTokenClaims, string>()
+
 /**
  * Claims are data from outside: serialised here, never returned as an object for the framework to render. Elysia
  * picks how to render a returned value by its `constructor.name`, so a signed claim named `constructor` could
  * otherwise turn the answer into a redirect or a forged error.
  */
-const claimsResponse = (claims: AccessTokenClaims) => Response.json(claims)
+function claimsResponse(claims: AccessTokenClaims): Response {
+  let text = claimsTexts.get(claims)
+  if (text === undefined) {
+    text = JSON.stringify(claims)
+    // Only frozen claims keep their text; any other caller's object is serialised afresh each time.
+    if (Object.isFrozen(claims)) claimsTexts.set(claims, text)
+  }
+  return new Response(text, { headers: JSON_HEADERS })
+}
 
 /** The routes of the Auth0 FastAPI tutorial. */
 export function createMessageRoutes(auth: ReturnType<typeof createAuthPlugin>) {

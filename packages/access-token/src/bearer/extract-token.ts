@@ -37,7 +37,23 @@ export const MAX_AUTHORIZATION_LENGTH = 12 * 1024
 // RFC 6750 §2.1 b64token and RFC 9110 §11.2 token68 (the DPoP scheme's syntax): 1*( ALPHA / DIGIT / "-" / "." /
 // "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const SCHEMES: Readonly<Record<string, AuthScheme>> = { bearer: 'bearer', dpop: 'dpop' }
+
+/**
+ * RFC 9110 §11.1: the scheme is case-insensitive. A switch rather than a lookup object, whose prototype would make
+ * `constructor` and `__proto__` schemes; the usual spelling is tried before lowercasing anything.
+ */
+function schemeNamed(name: string): AuthScheme | undefined {
+  if (name === 'Bearer') return 'bearer'
+  if (name.length !== 6 && name.length !== 4) return undefined
+  switch (name.toLowerCase()) {
+    case 'bearer':
+      return 'bearer'
+    case 'dpop':
+      return 'dpop'
+    default:
+      return undefined
+  }
+}
 
 /** Whether the query string carries `access_token` (RFC 6750 §2.3), without parsing URLs that have no query. */
 export function hasQueryToken(url: string | undefined): boolean {
@@ -47,18 +63,30 @@ export function hasQueryToken(url: string | undefined): boolean {
   return new URLSearchParams(url.slice(start + 1).split('#', 1)[0]).has('access_token')
 }
 
-// RFC 9110 §5.6.3: optional whitespace is spaces and tabs only (String#trim would also eat \v, \f, NBSP).
-const trimOws = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '')
+const isOws = (code: number) => code === 0x20 || code === 0x09
+/**
+ * RFC 9110 §5.6.3: optional whitespace is spaces and tabs only (String#trim would also eat \v, \f, NBSP). A scan
+ * from each end: a regular expression for the trailing part tried every position of a 1 KB header.
+ */
+function trimOws(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isOws(value.charCodeAt(start))) start += 1
+  while (end > start && isOws(value.charCodeAt(end - 1))) end -= 1
+  return start === 0 && end === value.length ? value : value.slice(start, end)
+}
 
 /** Splits `<scheme> <token>`; returns undefined when the scheme is neither Bearer nor DPoP. */
 function parseAuthorization(header: string): { scheme: AuthScheme; token: string } | undefined {
   const value = trimOws(header)
   const space = value.indexOf(' ')
-  // RFC 9110 §11.1: the scheme is case-insensitive. Another scheme is "no credentials" of ours.
-  const scheme = SCHEMES[(space === -1 ? value : value.slice(0, space)).toLowerCase()]
+  // Another scheme is "no credentials" of ours.
+  const scheme = schemeNamed(space === -1 ? value : value.slice(0, space))
   if (scheme === undefined) return undefined
   // `fetch` clients trim "Bearer " to "Bearer": an empty token either way. RFC 6750 §2.1: 1*SP.
-  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '')
+  let from = space === -1 ? value.length : space + 1
+  while (value.charCodeAt(from) === 0x20) from += 1
+  const token = value.slice(from)
   if (token === '') throw new InvalidRequestError('empty_token')
   if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
   return { scheme, token }

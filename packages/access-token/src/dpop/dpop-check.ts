@@ -51,12 +51,15 @@ export interface DpopCheck {
   readonly schemes: readonly AuthScheme[]
   /** The header-only rules of the mode, before any token is verified. */
   precheck(credentials: Credentials): void
-  /** The proof and the binding of a verified token, on every request; undefined for a Bearer token. */
+  /**
+   * The proof and the binding of a verified token, on every request. A Bearer token is checked at once (it throws,
+   * or returns undefined: no promise to wait for); a DPoP token resolves to what its proof confirmed.
+   */
   confirm(
     request: AuthRequest,
     credentials: Credentials,
     claims: AccessTokenClaims,
-  ): Promise<DpopConfirmation | undefined>
+  ): Promise<DpopConfirmation> | undefined
 }
 
 function checkSeconds(name: string, value: number): number {
@@ -114,34 +117,42 @@ export function createDpopCheck(options: DpopOptions & { publicOrigin: PublicOri
       if (proofs.length === 0) throw new InvalidRequestError('missing_dpop_proof')
     },
 
-    async confirm(request, { scheme, token, proofs }, claims) {
-      if (scheme === 'bearer') {
+    confirm(request, credentials, claims) {
+      if (credentials.scheme === 'bearer') {
         // RFC 9449 §7.2: a bound token sent as a bearer token is refused (a downgrade). Any `cnf` counts: a token
         // bound to something this API cannot check (a certificate) must not become a bearer token either.
         if (claims.cnf !== undefined) throw new InvalidTokenError('dpop_bound')
         return undefined
       }
-      const now = clock.now()
-      const htu = requestHtu(publicOrigin(request), request.url)
-      if (htu === undefined) throw new InvalidDpopProofError('url')
-      const proof = await verifyDpopProof(proofs, { method: request.method, htu, accessToken: token, now }, policy)
-      // RFC 9449 §6, §7.1: the token is bound to the proof's key (RFC 9449 figure 16: invalid_token).
-      if (boundThumbprint(claims) !== proof.thumbprint) throw new InvalidTokenError('dpop_binding')
-      let nonce: string | undefined
-      if (nonces !== undefined) {
-        // RFC 9449 §11.3: once nonces are handed out, no proof without one is accepted.
-        if (proof.nonce === undefined) throw new UseDpopNonceError('missing', nonces.current())
-        const state = nonces.check(proof.nonce)
-        if (state === 'invalid') throw new UseDpopNonceError('invalid', nonces.current())
-        if (state === 'previous') nonce = nonces.current()
-      }
-      // Held while the proof could be accepted (iat + offset), plus the leeway again for replicas whose clocks
-      // run behind this one's. Claimed last, so that only proofs bound to a valid token ever reach the store.
-      const ttlMs = (proof.iat + policy.iatOffsetSeconds + policy.iatLeewaySeconds + 1) * 1000 - now
-      if (!(await replayStore.claimOnce(replayKey(proof.thumbprint, proof.jti), ttlMs))) {
-        throw new InvalidDpopProofError('replayed')
-      }
-      return nonce === undefined ? { jkt: proof.thumbprint } : { jkt: proof.thumbprint, nonce }
+      return confirmProof(request, credentials, claims)
     },
+  }
+
+  async function confirmProof(
+    request: AuthRequest,
+    { token, proofs }: Credentials,
+    claims: AccessTokenClaims,
+  ): Promise<DpopConfirmation> {
+    const now = clock.now()
+    const htu = requestHtu(publicOrigin(request), request.url)
+    if (htu === undefined) throw new InvalidDpopProofError('url')
+    const proof = await verifyDpopProof(proofs, { method: request.method, htu, accessToken: token, now }, policy)
+    // RFC 9449 §6, §7.1: the token is bound to the proof's key (RFC 9449 figure 16: invalid_token).
+    if (boundThumbprint(claims) !== proof.thumbprint) throw new InvalidTokenError('dpop_binding')
+    let nonce: string | undefined
+    if (nonces !== undefined) {
+      // RFC 9449 §11.3: once nonces are handed out, no proof without one is accepted.
+      if (proof.nonce === undefined) throw new UseDpopNonceError('missing', nonces.current())
+      const state = nonces.check(proof.nonce)
+      if (state === 'invalid') throw new UseDpopNonceError('invalid', nonces.current())
+      if (state === 'previous') nonce = nonces.current()
+    }
+    // Held while the proof could be accepted (iat + offset), plus the leeway again for replicas whose clocks
+    // run behind this one's. Claimed last, so that only proofs bound to a valid token ever reach the store.
+    const ttlMs = (proof.iat + policy.iatOffsetSeconds + policy.iatLeewaySeconds + 1) * 1000 - now
+    if (!(await replayStore.claimOnce(replayKey(proof.thumbprint, proof.jti), ttlMs))) {
+      throw new InvalidDpopProofError('replayed')
+    }
+    return nonce === undefined ? { jkt: proof.thumbprint } : { jkt: proof.thumbprint, nonce }
   }
 }
