@@ -89,6 +89,7 @@ export type {
   AccessTokenVerifier,
   AccessTokenVerifierOptions,
   IssuerKeys,
+  KeysAtHand,
 } from './jwt/verify-access-token.ts'
 export { createAccessTokenVerifier, MAX_CANDIDATE_KEYS } from './jwt/verify-access-token.ts'
 export type {

@@ -99,6 +99,27 @@ describe('caching', () => {
     expect(keys.health().state).toBe('fresh')
   })
 
+  test('keysNow: the keys at hand without waiting, or undefined wherever keysFor must decide', async () => {
+    issuer.cacheControl = 'max-age=120'
+    const { keys } = setup({ autoRefresh: false, staleIfErrorMs: 60_000 })
+    const kid = issuer.keys[0]?.kid
+    expect(keys.keysNow('RS256', kid)).toBeUndefined() // nothing held: keysFor fetches
+    expect(issuer.jwksRequests).toBe(0)
+    await keys.refresh()
+    expect(keys.keysNow('RS256', kid)).toMatchObject({ issuer: issuer.issuer, candidates: [{ kid }] })
+    expect(keys.keysNow('RS256', 'not-published')).toBeUndefined() // keysFor's refetch rules decide
+    issuer.mode = 'http_500'
+    clock.advance(121_000)
+    const failed = events.next('jwks_fetch_failed')
+    expect(keys.keysNow('RS256', kid)?.candidates).toHaveLength(1) // stale: served, and a refresh started
+    await failed
+    expect(issuer.jwksRequests).toBe(2)
+    clock.advance(120_000)
+    expect(keys.keysNow('RS256', kid)).toBeUndefined() // past the stale-if-error window: never served
+    keys.close()
+    expect(keys.keysNow('RS256', kid)).toBeUndefined()
+  })
+
   test('max-age is clamped to [60 s, 24 h]; no-store counts as the lower bound, not as the default', async () => {
     for (const [cacheControl, freshForSeconds] of [
       ['max-age=1', 60],

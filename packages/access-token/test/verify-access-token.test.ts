@@ -280,6 +280,22 @@ describe('before the keys', () => {
   })
 })
 
+describe('remembered headers', () => {
+  test('more distinct headers than are remembered: each still judged on its own, per verifier', async () => {
+    // Extra header parameters are allowed (RFC 7515 §4), so each of these is another accepted header text.
+    const tokens = await Promise.all(Array.from({ length: 70 }, (_, i) => mint({}, { header: { typ: 'JWT', n: i } })))
+    const v = verifierOver([key], { cache: { maxEntries: 0 } })
+    for (const token of [...tokens, ...tokens.slice(0, 5)]) expect(await reasonOf(token, v)).toBe('accepted')
+    // The same header under stricter rules: another verifier, another judgement (RFC 9068 wants at+jwt).
+    expect(await reasonOf(tokens[0] as string, verifierOver([key], { strict: true }))).toBe('type')
+    // A refused header is refused every time, also once accepted ones are remembered.
+    const refused = await mint({}, { header: { typ: 'dpop+jwt', n: 0 } })
+    expect(await reasonOf(refused, v)).toBe('type')
+    expect(await reasonOf(refused, v)).toBe('type')
+    expect(await reasonOf(tokens[0] as string, v)).toBe('accepted')
+  })
+})
+
 describe('key candidates', () => {
   test('a token without kid is tried against each key of its type', async () => {
     const second = await generateTestKey('RS256')
@@ -358,6 +374,45 @@ describe('faults of ours are not token refusals', () => {
     }
     const v = createAccessTokenVerifier({ keys, audience })
     await expect(v.verify(await mint())).rejects.toBe(bug)
+  })
+
+  test('also from the synchronous path of a key source (keysNow), as a rejection, never a throw', async () => {
+    const bug = new TypeError('cannot read properties of undefined')
+    const local = createLocalKeys({ issuer, jwks: { keys: [key.publicJwk] } })
+    const keys: IssuerKeys = {
+      ...local,
+      keysNow: () => {
+        throw bug
+      },
+    }
+    const v = createAccessTokenVerifier({ keys, audience })
+    const outcome = v.verify(await mint())
+    expect(outcome).toBeInstanceOf(Promise)
+    await expect(outcome).rejects.toBe(bug)
+  })
+
+  test('a key source with keysNow and one without give the same verdicts', async () => {
+    const local = createLocalKeys({ issuer, jwks: { keys: [key.publicJwk] } })
+    const withoutNow = createAccessTokenVerifier({
+      keys: { issuer: local.issuer, keysFor: local.keysFor },
+      audience,
+    })
+    const stranger = await generateTestKey('RS256')
+    const tokens = [
+      await mint(),
+      await mint({ exp: now() - 60 }),
+      await mint({ aud: 'https://other.example.test' }),
+      await mint({}, { key: stranger }),
+      await mint({}, { key: await generateTestKey('RS256', key.kid) }),
+    ]
+    for (const token of tokens) expect(await reasonOf(token, withoutNow)).toBe(await reasonOf(token, verifier))
+    expect(await Promise.all(tokens.map((t) => reasonOf(t, verifier)))).toEqual([
+      'accepted',
+      'expired',
+      'audience',
+      'unknown_key',
+      'signature',
+    ])
   })
 })
 

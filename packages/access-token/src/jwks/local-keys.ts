@@ -22,5 +22,7 @@ export function createLocalKeys(options: LocalKeysOptions): IssuerKeys {
       if (kid !== undefined && !snapshot.hasKid(kid)) throw new InvalidTokenError('unknown_key')
       return snapshot.candidates(alg, kid)
     },
+    keysNow: (alg, kid) =>
+      kid !== undefined && !snapshot.hasKid(kid) ? undefined : { issuer, candidates: snapshot.candidates(alg, kid) },
   }
 }

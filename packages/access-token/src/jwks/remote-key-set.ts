@@ -22,6 +22,7 @@
  * background refreshes do not count against it.
  */
 import { InvalidTokenError, IssuerUnavailableError, type IssuerUnavailableReason } from '../errors.ts'
+import type { KeysAtHand } from '../jwt/verify-access-token.ts'
 import { type Clock, systemClock } from '../time/clock.ts'
 import { discoverIssuer, type IssuerMetadata } from './discovery.ts'
 import { fetchIssuerJson, IssuerFetchError } from './fetch-issuer-json.ts'
@@ -84,6 +85,12 @@ export interface RemoteKeySet {
    * cooldown, and `IssuerUnavailableError` when the keys cannot be had.
    */
   keysFor(alg: string, kid: string | undefined): Promise<readonly PublishedKey[]>
+  /**
+   * What `issuer()` and `keysFor()` would give, when the key set can give it without waiting: the issuer is known
+   * and keys that may be used are held, with this `kid` among them. Undefined means "ask `keysFor`", which decides
+   * the rest (a fetch, an unknown `kid`, an outage). A stale key set starts its background refresh here too.
+   */
+  keysNow(alg: string, kid: string | undefined): KeysAtHand | undefined
   /** Whether a key still belongs to the key set and may still be used (for caches keyed on verified tokens). */
   isCurrent(key: PublishedKey): boolean
   /** Loads the key set now (start-up warm-up); never throws. */
@@ -256,20 +263,25 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     return keys
   }
 
-  /** Keys that may be used now: fresh as they are, stale while a background refresh runs, else a fetch. */
-  function usableKeys(): Promise<KeySnapshot> | KeySnapshot {
-    if (state.kind === 'closed') {
-      if (state.keys !== undefined && phaseOf(state.keys) !== 'expired') return state.keys
-      return Promise.reject(unavailable('closed'))
-    }
-    if (state.kind === 'empty') return load()
+  /** Held keys that may be used now: fresh as they are, or stale while a background refresh runs; else undefined. */
+  function keysAtHand(): KeySnapshot | undefined {
+    if (state.kind === 'empty') return undefined
+    if (state.kind === 'closed')
+      return state.keys !== undefined && phaseOf(state.keys) !== 'expired' ? state.keys : undefined
     const phase = phaseOf(state.keys)
     if (phase === 'fresh') return state.keys
     if (phase === 'stale') {
       load().catch(() => {})
       return state.keys
     }
-    return load()
+    return undefined
+  }
+
+  /** Keys that may be used now, else a fetch (refused at once while closed). */
+  function usableKeys(): Promise<KeySnapshot> | KeySnapshot {
+    const keys = keysAtHand()
+    if (keys !== undefined) return keys
+    return state.kind === 'closed' ? Promise.reject(unavailable('closed')) : load()
   }
 
   async function keysFor(alg: string, kid: string | undefined): Promise<readonly PublishedKey[]> {
@@ -313,6 +325,13 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       return (metadata as IssuerMetadata).issuer
     },
     keysFor,
+    // The path of nearly every request: no promise to wait for (each async step was a microtask per request).
+    keysNow(alg, kid) {
+      if (metadata === undefined) return undefined
+      const keys = keysAtHand()
+      if (keys === undefined || (kid !== undefined && !keys.hasKid(kid))) return undefined
+      return { issuer: metadata.issuer, candidates: keys.candidates(alg, kid) }
+    },
     isCurrent(key) {
       const keys = state.kind === 'empty' ? undefined : state.keys
       return keys?.keys.includes(key) === true && phaseOf(keys) !== 'expired'

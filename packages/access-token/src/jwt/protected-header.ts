@@ -68,3 +68,25 @@ export function checkProtectedHeader(segment: string, rules: HeaderRules): Check
   if (!critAccepted(header)) throw new InvalidTokenError('malformed')
   return { alg: alg as SupportedAlgorithm, kid }
 }
+
+/** Distinct protected headers remembered; an issuer's tokens share one per signing key. */
+const MAX_KNOWN_HEADERS = 32
+
+/**
+ * `checkProtectedHeader` for one set of rules, remembering the headers it accepted: every token an issuer signs
+ * with one key has the same header text, so decoding it again (base64url, UTF-8, JSON) was a cost per request for
+ * nothing. Only accepted headers are kept (frozen); a refused one is decoded and refused every time. Bounded: the
+ * memory is emptied when full, so made-up headers cost what they cost before.
+ */
+export function createHeaderCheck(rules: HeaderRules): (segment: string) => CheckedHeader {
+  const known = new Map<string, CheckedHeader>()
+  return function checkHeader(segment) {
+    let header = known.get(segment)
+    if (header === undefined) {
+      header = Object.freeze(checkProtectedHeader(segment, rules))
+      if (known.size >= MAX_KNOWN_HEADERS) known.clear()
+      known.set(segment, header)
+    }
+    return header
+  }
+}

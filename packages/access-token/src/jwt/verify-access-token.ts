@@ -6,7 +6,7 @@ import { type ClaimRules, checkClaims, presenceOrder, timeFailure } from './clai
 import { type CompactSegments, checkCompactShape } from './compact-shape.ts'
 import { tokenIdentity } from './ecdsa-signature.ts'
 import { createPrincipal } from './principal.ts'
-import { type CheckedHeader, checkProtectedHeader, decodeJsonObject, type HeaderRules } from './protected-header.ts'
+import { type CheckedHeader, createHeaderCheck, decodeJsonObject, type HeaderRules } from './protected-header.ts'
 import { createTokenCache, type TokenCache, type TokenCacheOptions, type TokenCacheView } from './token-cache.ts'
 
 /** The claims of a verified access token; `iss`, `aud` and `exp` are always present. */
@@ -23,10 +23,21 @@ export interface AccessTokenPrincipal {
   readonly permissions: ReadonlySet<string>
 }
 
+/** The issuer and a token's candidate keys, as a key source holds them now. */
+export interface KeysAtHand {
+  readonly issuer: string
+  readonly candidates: readonly PublishedKey[]
+}
+
 /** What the verifier needs from a key source; `RemoteKeySet` is one. */
 export interface IssuerKeys {
   issuer(): Promise<string>
   keysFor(alg: string, kid: string | undefined): Promise<readonly PublishedKey[]>
+  /**
+   * `issuer()` and `keysFor()` at once, when they need no waiting; undefined sends the verifier to them. Optional:
+   * it only spares the promises of the usual case.
+   */
+  keysNow?(alg: string, kid: string | undefined): KeysAtHand | undefined
   /**
    * Whether a key still belongs to the key set and may still be used; the token cache drops what a key that is no
    * longer current verified. A key source without it never retires keys.
@@ -137,6 +148,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     acceptedTypes: strict ? RFC9068_TYPES : COMPATIBLE_TYPES,
     typeRequired: strict,
   }
+  const checkHeader = createHeaderCheck(headerRules)
   const claimRules: ClaimRules = {
     audience: options.audience,
     presence: presenceOrder(requiredClaims, options.maxTokenAgeSeconds),
@@ -150,14 +162,16 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     stillValid: (principal, nowMs) => timeFailure(principal.claims, claimRules, nowMs) === undefined,
   })
 
-  /** Everything after the header: keys, signature, claims. Resolves to the principal and the key that verified it. */
-  async function verifyWithKeys(
+  type Verified = { principal: AccessTokenPrincipal; key: PublishedKey; verifiedAt: number }
+
+  /** The signature and the claims, once the issuer and the candidate keys are known. */
+  function verifyWith(
     token: string,
     segments: CompactSegments,
-    { alg, kid }: CheckedHeader,
-  ): Promise<{ principal: AccessTokenPrincipal; key: PublishedKey; verifiedAt: number }> {
-    const issuer = await keys.issuer()
-    const candidates = await keys.keysFor(alg, kid)
+    alg: string,
+    issuer: string,
+    candidates: readonly PublishedKey[],
+  ): Verified {
     if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw new InvalidTokenError('unknown_key')
     const key = findSigningKey(token, segments, alg, candidates)
     // Decoded only once the signature matched, as jose does: the payload is the issuer's from here on.
@@ -168,6 +182,24 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     return { principal: createPrincipal(payload), key, verifiedAt }
   }
 
+  /**
+   * Everything after the header: keys, signature, claims. Synchronous when the key source holds the keys
+   * (`keysNow`, nearly every request); it throws or rejects the same errors either way.
+   */
+  function verifyWithKeys(
+    token: string,
+    segments: CompactSegments,
+    { alg, kid }: CheckedHeader,
+  ): Verified | Promise<Verified> {
+    const atHand = keys.keysNow?.(alg, kid)
+    if (atHand !== undefined) return verifyWith(token, segments, alg, atHand.issuer, atHand.candidates)
+    return (async () => {
+      const issuer = await keys.issuer()
+      const candidates = await keys.keysFor(alg, kid)
+      return verifyWith(token, segments, alg, issuer, candidates)
+    })()
+  }
+
   // A token's identity is its text unless ECDSA is allowed (`tokenIdentity`): then the lookup needs `alg`, from
   // the header. Otherwise the cache is asked first, and a hit skips the shape and header checks, which the very same
   // text passed when it was stored.
@@ -175,29 +207,33 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
 
   /** Verifies in full; `identity` is the token's cache key when the cache was already asked for it. */
   function verifyUncached(token: string, identity: string | undefined): Promise<AccessTokenPrincipal> {
-    let segments: CompactSegments
-    let header: CheckedHeader
     let cacheKey = identity
+    let verified: Verified | Promise<Verified>
     try {
-      segments = checkCompactShape(token)
+      const segments = checkCompactShape(token)
       // Refuse what no key could make valid before asking for keys, so that a broken or wrongly typed token is a
       // 401 even while the issuer is unreachable.
-      header = checkProtectedHeader(segments[0], headerRules)
+      const header = checkHeader(segments[0])
       if (cache !== undefined && cacheKey === undefined) {
         cacheKey = tokenIdentity(token, header.alg)
         const cached = cache.get(cacheKey, now())
         if (cached !== undefined) return Promise.resolve(cached)
       }
+      verified = verifyWithKeys(token, segments, header)
     } catch (error) {
       return Promise.reject(error)
     }
-    const verified = verifyWithKeys(token, segments, header)
-    if (cache === undefined || cacheKey === undefined) return verified.then(({ principal }) => principal)
     const key = cacheKey
-    return verified.then((result) => {
-      cache.set(key, result, result.verifiedAt, token.length)
+    const keep = (result: Verified) => {
+      if (cache !== undefined && key !== undefined) cache.set(key, result, result.verifiedAt, token.length)
       return result.principal
-    })
+    }
+    if (verified instanceof Promise) return verified.then(keep)
+    try {
+      return Promise.resolve(keep(verified))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   function verify(token: string): Promise<AccessTokenPrincipal> {
