@@ -8,6 +8,7 @@ import {
   validateAccessRequirement,
 } from '@repo/access-token'
 import { Elysia, status } from 'elysia'
+import { JSON_CONTENT_TYPE, jsonTextOf } from './json-text.ts'
 
 export interface AuthPluginOptions {
   /** Extracts, verifies and checks access; one per process, shared by every route. */
@@ -46,20 +47,6 @@ export function declaredScopes(plugin: object): readonly string[] {
 // Stands in for the body of a request whose authentication failed, so that Elysia does not parse it: the failure
 // is then answered by the `transform` hook, before any validation.
 const UNREAD_BODY = Object.freeze({})
-
-// What `Response.json` sends as the content type.
-const JSON_CONTENT_TYPE = 'application/json;charset=utf-8'
-// The authenticator shares one frozen answer among the refusals of a kind (`createAuthenticator`): its body's
-// text is made once. A body that is not frozen could change, and is serialised every time.
-const bodyTexts = new WeakMap<object, string>()
-function jsonText(body: object): string {
-  let text = bodyTexts.get(body)
-  if (text === undefined) {
-    text = JSON.stringify(body)
-    if (Object.isFrozen(body)) bodyTexts.set(body, text)
-  }
-  return text
-}
 
 // Elysia deduplicates plugins by name and seed, and a function in the seed serialises to nothing: number them.
 const authenticators = new WeakMap<Authenticator, number>()
@@ -115,7 +102,7 @@ export function createAuthPlugin(options: AuthPluginOptions) {
     const rendered = authenticator.respond(error, request)
     Object.assign(set.headers, rendered.headers)
     set.headers['content-type'] = JSON_CONTENT_TYPE
-    return status(rendered.status, jsonText(rendered.body))
+    return status(rendered.status, jsonTextOf(rendered.body))
   }
 
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.

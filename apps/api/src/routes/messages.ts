@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from '@repo/access-token'
-import type { createAuthPlugin } from '@repo/elysia-auth'
+import { type createAuthPlugin, JSON_CONTENT_TYPE, jsonTextOf } from '@repo/elysia-auth'
 import { Elysia, t } from 'elysia'
 import { ErrorBody } from './schemas.ts'
 
@@ -27,11 +27,7 @@ const NewMessage = t.Object(
 const PostedMessage = t.Object({ text: t.String(), author: t.String() })
 
 // What `Response.json` sends: the same header, and the body serialised the same way (JSON.stringify).
-const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json;charset=utf-8' })
-// A principal served from the token cache brings the very same claims object on every hit, and its claims are deeply
-// frozen (`createPrincipal`): their JSON text cannot change, so it is made once per principal instead of once per
-// request, and goes when the principal does.
-const claimsTexts = new WeakMap<AccessTokenClaims, string>()
+const JSON_HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE })
 
 /**
  * Claims are data from outside: serialised here, never returned as an object for the framework to render. Elysia
@@ -39,13 +35,8 @@ const claimsTexts = new WeakMap<AccessTokenClaims, string>()
  * otherwise turn the answer into a redirect or a forged error.
  */
 function claimsResponse(claims: AccessTokenClaims): Response {
-  let text = claimsTexts.get(claims)
-  if (text === undefined) {
-    text = JSON.stringify(claims)
-    // Only frozen claims keep their text; any other caller's object is serialised afresh each time.
-    if (Object.isFrozen(claims)) claimsTexts.set(claims, text)
-  }
-  return new Response(text, { headers: JSON_HEADERS })
+  // A principal served from the token cache brings the same deeply frozen claims on every hit: their text is made once.
+  return new Response(jsonTextOf(claims), { headers: JSON_HEADERS })
 }
 
 /** The routes of the Auth0 FastAPI tutorial. */
