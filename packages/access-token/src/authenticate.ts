@@ -1,5 +1,11 @@
 import { type AuthErrorResponse, toAuthErrorResponse } from './bearer/challenge.ts'
-import { type AuthScheme, type Credentials, extractCredentials, hasQueryToken } from './bearer/extract-token.ts'
+import {
+  type AuthScheme,
+  authorizationScheme,
+  type Credentials,
+  extractCredentials,
+  hasQueryToken,
+} from './bearer/extract-token.ts'
 import { createDpopCheck, type DpopConfirmation, type DpopOptions } from './dpop/dpop-check.ts'
 import { createMemoryReplayStore } from './dpop/replay-store.ts'
 import type { AuthError } from './errors.ts'
@@ -57,12 +63,9 @@ export interface Authenticator {
 
 /** The scheme a request used, for the challenge that carries the error: a query token is a Bearer method. */
 function usedScheme(request: AuthRequest): AuthScheme | undefined {
-  const header = request.headers.get('authorization')
-  // The usual spelling first: the general case below gives the same answer for it.
-  if (header?.startsWith('Bearer ') === true) return 'bearer'
-  const scheme = header?.trim().split(' ', 1)[0]?.toLowerCase()
-  if (scheme === 'bearer' || scheme === 'dpop') return scheme
-  return hasQueryToken(request.url) ? 'bearer' : undefined
+  return (
+    authorizationScheme(request.headers.get('authorization')) ?? (hasQueryToken(request.url) ? 'bearer' : undefined)
+  )
 }
 
 /** Answers remembered per authenticator; bounded, since the `resource_metadata` URL carries the request's Host. */

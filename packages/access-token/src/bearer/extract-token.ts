@@ -76,12 +76,23 @@ function trimOws(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
-/** Splits `<scheme> <token>`; returns undefined when the scheme is neither Bearer nor DPoP. */
-function parseAuthorization(header: string): { scheme: AuthScheme; token: string } | undefined {
-  const value = trimOws(header)
+/** The scheme of an `Authorization` value with its optional whitespace trimmed, when it is one of ours. */
+function schemeOf(value: string): { scheme: AuthScheme | undefined; space: number } {
   const space = value.indexOf(' ')
-  // Another scheme is "no credentials" of ours.
-  const scheme = schemeNamed(space === -1 ? value : value.slice(0, space))
+  return { scheme: schemeNamed(space === -1 ? value : value.slice(0, space)), space }
+}
+
+/** The scheme an `Authorization` header names, when it is Bearer or DPoP (in any case); for the answer's challenge. */
+export function authorizationScheme(header: string | null | undefined): AuthScheme | undefined {
+  return typeof header === 'string' ? schemeOf(trimOws(header)).scheme : undefined
+}
+
+/**
+ * Splits `<scheme> <token>` of a value already trimmed; returns undefined when the scheme is neither Bearer nor
+ * DPoP (another scheme is "no credentials" of ours).
+ */
+function parseAuthorization(value: string): { scheme: AuthScheme; token: string } | undefined {
+  const { scheme, space } = schemeOf(value)
   if (scheme === undefined) return undefined
   // `fetch` clients trim "Bearer " to "Bearer": an empty token either way. RFC 6750 §2.1: 1*SP.
   let from = space === -1 ? value.length : space + 1
@@ -110,10 +121,10 @@ export function extractCredentials(request: CredentialRequest): Credentials {
   if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {
     throw new InvalidRequestError('header_too_large')
   }
-  const inHeader = typeof header === 'string' && trimOws(header) !== ''
-  if (hasQueryToken(request.url)) throw new InvalidRequestError(inHeader ? 'multiple_methods' : 'token_in_query')
-  if (!inHeader) throw new MissingCredentialsError()
-  const credential = parseAuthorization(header)
+  const value = typeof header === 'string' ? trimOws(header) : ''
+  if (hasQueryToken(request.url)) throw new InvalidRequestError(value !== '' ? 'multiple_methods' : 'token_in_query')
+  if (value === '') throw new MissingCredentialsError()
+  const credential = parseAuthorization(value)
   if (credential === undefined) throw new MissingCredentialsError('unsupported_scheme')
   return { ...credential, proofs: splitProofs(request.dpop) }
 }
