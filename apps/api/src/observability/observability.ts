@@ -109,9 +109,13 @@ function createPlugin(options: ObservabilityOptions) {
 
 type Fetch = (request: Request) => Response | Promise<Response>
 
+/** Whether each request gets its `request` line: asked for, and the logger writes `info`. */
+const writesAccessLog = ({ accessLog, logger }: ObservabilityOptions) =>
+  accessLog !== false && ('enabled' in logger ? logger.enabled('info') : true)
+
 function createWrap(options: ObservabilityOptions) {
   const { logger, metrics, tracer } = options
-  const accessLog = options.accessLog !== false && ('enabled' in logger ? logger.enabled('info') : true)
+  const accessLog = writesAccessLog(options)
 
   function finish(request: Request, state: RequestState, response: Response): Response {
     const seconds = (performance.now() - state.started) / 1000
@@ -158,10 +162,9 @@ function createWrap(options: ObservabilityOptions) {
  * route template and outcome, and OpenTelemetry spans when a tracer is given.
  */
 export function createObservability(options: ObservabilityOptions): Observability {
-  const { metrics, tracer, logger } = options
+  const { metrics, tracer } = options
   // What an authentication's outcome is needed for besides the metrics: the access-log line and the span.
-  const keepsOutcome =
-    tracer !== undefined || (options.accessLog !== false && ('enabled' in logger ? logger.enabled('info') : true))
+  const keepsOutcome = tracer !== undefined || writesAccessLog(options)
   // Without them, the same two functions count every outcome: nothing is allocated per request to observe it.
   const countOk = () => metrics?.recordAuth('ok')
   const countRefusal = (error: unknown) => metrics?.recordAuth(authOutcome(error))
