@@ -41,15 +41,17 @@ function oursWith(
   label: string,
   extraEnv: Readonly<Record<string, string>> = {},
   cpus?: 'all',
+  binary?: string,
 ): BenchServer {
   return {
     id,
     label,
-    ours: true,
+    // Another build is shown beside ours; the targets are about this build only.
+    ours: binary === undefined,
     ...(cpus === undefined ? {} : { cpus }),
     spec: (context) => ({
       name: id,
-      cmd: [context.apiBinary],
+      cmd: [binary ?? context.apiBinary],
       cwd: ownDir(context, id),
       env: {
         NODE_ENV: 'production',
@@ -84,8 +86,19 @@ const rawBunJose: BenchServer = {
   }),
 }
 
+/**
+ * `BENCH_BASELINE_BINARY=path`: another build of the API (e.g. the previous commit's `dist/api`, copied aside) as
+ * the `baseline` server, so that a change is measured against what it replaces in one run, on one machine state.
+ */
+const baselineBinary = process.env.BENCH_BASELINE_BINARY
+const baseline: BenchServer[] =
+  baselineBinary === undefined || baselineBinary === ''
+    ? []
+    : [oursWith('baseline', `baseline (${baselineBinary})`, {}, undefined, baselineBinary)]
+
 /** Every server, ours first. The ratios compare `ours` with `raw`; other entries are shown beside them. */
 export const benchServers: readonly BenchServer[] = [
+  ...baseline,
   oursWith('ours', 'ours (compiled API)'),
   // The same binary without the verified-token cache: every request pays its signature check.
   oursWith('ours-nocache', 'ours, cache off', { AUTH0_TOKEN_CACHE_SIZE: '0' }),
