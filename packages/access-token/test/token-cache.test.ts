@@ -9,7 +9,10 @@ import {
   type IssuerKeys,
   type TokenCacheEvent,
 } from '../src/index.ts'
+import type { PublishedKey } from '../src/jwks/published-keys.ts'
 import { tokenIdentity } from '../src/jwt/ecdsa-signature.ts'
+import { createTokenCache } from '../src/jwt/token-cache.ts'
+import type { AccessTokenPrincipal } from '../src/jwt/verify-access-token.ts'
 
 // The cache's rules, over an in-memory key set whose "current" answer and lookups a test controls, and a clock that
 // only moves when told. The same rules are proven through HTTP in apps/api/test/token-cache.test.ts.
@@ -285,6 +288,56 @@ describe('the key', () => {
     const first = await store(h.verifier, token)
     expect(await h.verifier.verify(twin)).toBe(first)
     expect(h.verifier.cache?.stats()).toMatchObject({ hits: 1, misses: 2, entries: 1 })
+  })
+})
+
+describe('slots', () => {
+  // The cache's Map is keyed by an identity's last 32 characters; these two end alike and differ before. Signed
+  // tokens do not collide like this by chance, so the cache itself is driven with made-up identities.
+  const tail = 'S'.repeat(40)
+  const mine = `mine.${tail}`
+  const theirs = `theirs.${tail}`
+  const principalOf = (sub: string): AccessTokenPrincipal => ({
+    claims: { iss: issuer, aud: audience, exp: 0, sub },
+    scopes: new Set(),
+    permissions: new Set(),
+  })
+  const signingKey = {} as PublishedKey
+  const cacheOf = () => {
+    const events: TokenCacheEvent[] = []
+    const cache = createTokenCache(
+      { maxEntries: 10, onEvent: (event) => events.push(event) },
+      { isCurrent: () => true, stillValid: () => true },
+    )
+    if (cache === undefined) throw new Error('cache off')
+    const put = (identity: string, principal: AccessTokenPrincipal) => {
+      // Admitted on the second verification.
+      cache.set(identity, { principal, key: signingKey }, START, identity.length)
+      cache.set(identity, { principal, key: signingKey }, START, identity.length)
+    }
+    return { cache, events, put }
+  }
+
+  test('a token is served its own entry only, never the one it shares a slot with', () => {
+    const { cache, put } = cacheOf()
+    const principal = principalOf('me')
+    put(mine, principal)
+    expect(cache.get(theirs, START)).toBeUndefined()
+    expect(cache.lookup(theirs, START)).toBeUndefined()
+    // Nor was the entry disturbed by the stranger's lookups.
+    expect(cache.get(mine, START)).toBe(principal)
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 })
+  })
+
+  test('a later token in the same slot replaces the earlier one, which is then a miss', () => {
+    const { cache, events, put } = cacheOf()
+    put(mine, principalOf('me'))
+    const their = principalOf('them')
+    put(theirs, their)
+    expect(evictions(events)).toEqual(['capacity'])
+    expect(cache.get(mine, START)).toBeUndefined()
+    expect(cache.get(theirs, START)).toBe(their)
+    expect(cache.stats()).toMatchObject({ entries: 1, tokenChars: theirs.length })
   })
 })
 

@@ -99,8 +99,12 @@ function parseAuthorization(value: string): { scheme: AuthScheme; token: string 
   while (value.charCodeAt(from) === 0x20) from += 1
   const token = value.slice(from)
   if (token === '') throw new InvalidRequestError('empty_token')
-  if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
   return { scheme, token }
+}
+
+/** Refuses a token that is not a b64token (RFC 6750 §2.1) / token68 (RFC 9110 §11.2): `invalid_request`. */
+export function checkTokenSyntax(token: string): void {
+  if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
 }
 
 /** The proofs of a `DPoP` header. A compact JWS has no `,`, so a comma means several fields (or a broken one). */
@@ -116,6 +120,18 @@ function splitProofs(header: string | null | undefined): string[] {
  * Which schemes are accepted, and whether the proofs are valid, is for the caller to decide.
  */
 export function extractCredentials(request: CredentialRequest): Credentials {
+  const credentials = extractUncheckedCredentials(request)
+  checkTokenSyntax(credentials.token)
+  return credentials
+}
+
+/**
+ * `extractCredentials` but for the token's characters, which the caller checks with `checkTokenSyntax` unless it
+ * knows the very text already (a token it accepted before, found in its cache): the check is a scan of the whole
+ * token, about 0.5 µs of a cache hit's few. Nothing else is thrown between the two, so the errors come in the same
+ * order either way.
+ */
+export function extractUncheckedCredentials(request: CredentialRequest): Credentials {
   const header = request.authorization
   // Bounded before any other work on it.
   if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {

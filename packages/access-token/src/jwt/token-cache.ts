@@ -70,6 +70,8 @@ export interface TokenCacheRules {
 export interface TokenCache extends TokenCacheView {
   /** The principal cached under `identity` (`tokenIdentity`) if every rule still allows serving it; evicts it otherwise. */
   get(identity: string, nowMs: number): AccessTokenPrincipal | undefined
+  /** `get`, except that not finding a principal is not counted as a miss: for a caller that asks `get` next. */
+  lookup(identity: string, nowMs: number): AccessTokenPrincipal | undefined
   /** Stores a verified principal if admitted (seen before); `weight` is the length of its token. */
   set(
     identity: string,
@@ -94,13 +96,24 @@ export const DEFAULT_TOKEN_CACHE_MAX_AGE_SECONDS = 60
 /** Token text allowed per entry, on average: a typical access token is under 1 KiB. */
 const CHARS_PER_ENTRY = 1024
 
-// Keyed by the text itself, not a digest: a Map compares keys in full, so only the very same token can match, and
-// hashing it first (SHA-256, 0.5 µs) was a third of a hit's cost. The price is that the entries hold the token
-// text, which the KiB budget bounds, for at most `maxAgeSeconds`.
+// Matched on the text itself, not a digest, so only the very same token can match: hashing it first (SHA-256,
+// 0.5 µs) was a third of a hit's cost. The price is that the entries hold the token text, which the KiB budget
+// bounds, for at most `maxAgeSeconds`.
+//
+// The Map's key is the identity's last characters (the end of its signature), and a found entry serves only when
+// its whole identity equals the one asked for: a Map hashes every character of a key it has not seen, and a new
+// request's 800-character token cost about 0.4 µs to hash, most of a lookup. Two verified tokens whose signatures
+// end alike would share a slot (the later replaces the earlier); the issuer's key makes those 192 bits collide
+// only by chance, and a token nobody signed never gets stored to take a slot over.
+const SLOT_KEY_LENGTH = 32
+const slotOf = (identity: string): string =>
+  identity.length <= SLOT_KEY_LENGTH ? identity : identity.slice(identity.length - SLOT_KEY_LENGTH)
 
 interface Entry {
-  /** The key the entry is stored under: the very string that was stored, reused to refresh its recency. */
+  /** The token's identity, compared in full on every lookup. */
   readonly identity: string
+  /** The Map key the entry is stored under (`slotOf`): the very string that was stored, reused on every hit. */
+  readonly slot: string
   readonly principal: AccessTokenPrincipal
   readonly key: PublishedKey
   readonly storedAt: number
@@ -126,7 +139,8 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
   const maxChars = maxEntries * CHARS_PER_ENTRY
   const admit = createAdmission(maxEntries)
   const listener = options.onEvent
-  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
+  // By slot (`slotOf`). A Map iterates in insertion order: re-inserting on every hit keeps the least recently used
+  // first.
   const entries = new Map<string, Entry>()
   const evictions: Record<TokenCacheEvictionCause, number> = { expired: 0, max_age: 0, key_retired: 0, capacity: 0 }
   let hits = 0
@@ -142,8 +156,8 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
     }
   }
 
-  function remove(identity: string, entry: Entry, cause: TokenCacheEvictionCause): void {
-    entries.delete(identity)
+  function remove(slot: string, entry: Entry, cause: TokenCacheEvictionCause): void {
+    entries.delete(slot)
     chars -= entry.weight
     evictions[cause] += 1
     emit(EVICTED[cause])
@@ -155,42 +169,52 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
     return undefined
   }
 
+  /** The entry's principal if it may be served (a hit), or undefined (an entry that may not is evicted). */
+  function find(identity: string, nowMs: number): AccessTokenPrincipal | undefined {
+    const slot = slotOf(identity)
+    const entry = entries.get(slot)
+    // Another token in the slot is not this one's entry: neither served nor touched.
+    if (entry === undefined || entry.identity !== identity) return undefined
+    // A clock that stepped back would otherwise stretch the maximum age.
+    const cause: TokenCacheEvictionCause | undefined =
+      nowMs - entry.storedAt >= maxAgeMs || nowMs < entry.storedAt
+        ? 'max_age'
+        : !rules.isCurrent(entry.key)
+          ? 'key_retired'
+          : !rules.stillValid(entry.principal, nowMs)
+            ? 'expired'
+            : undefined
+    if (cause !== undefined) {
+      remove(slot, entry, cause)
+      return undefined
+    }
+    // Re-inserted under the slot string it was stored with, not this request's: a new key string held by a
+    // long-lived Map outlives the young generation, and at 40k hits a second that was about 15 MB of RSS the collector
+    // lagged behind on (the 500-token scenario of `bun run bench`).
+    entries.delete(slot)
+    entries.set(entry.slot, entry)
+    hits += 1
+    emit(HIT)
+    return entry.principal
+  }
+
   return {
-    get(identity, nowMs) {
-      const entry = entries.get(identity)
-      if (entry === undefined) return miss()
-      // A clock that stepped back would otherwise stretch the maximum age.
-      const cause: TokenCacheEvictionCause | undefined =
-        nowMs - entry.storedAt >= maxAgeMs || nowMs < entry.storedAt
-          ? 'max_age'
-          : !rules.isCurrent(entry.key)
-            ? 'key_retired'
-            : !rules.stillValid(entry.principal, nowMs)
-              ? 'expired'
-              : undefined
-      if (cause !== undefined) {
-        remove(identity, entry, cause)
-        return miss()
-      }
-      // Re-inserted under the string it was stored with, not this request's: a new key string held by a long-lived
-      // Map outlives the young generation, and at 40k hits a second that was about 15 MB of RSS the collector lagged
-      // behind on (the 500-token scenario of `bun run bench`).
-      entries.delete(identity)
-      entries.set(entry.identity, entry)
-      hits += 1
-      emit(HIT)
-      return entry.principal
-    },
+    get: (identity, nowMs) => find(identity, nowMs) ?? miss(),
+    lookup: find,
     set(identity, { principal, key }, nowMs, weight) {
       if (weight > maxChars) return
-      const previous = entries.get(identity)
-      if (previous === undefined && !admit(identity)) return
+      const slot = slotOf(identity)
+      const previous = entries.get(slot)
+      // Two requests with one token verified at once: the later result replaces the earlier, uncounted.
+      const again = previous !== undefined && previous.identity === identity
+      if (!again && !admit(identity)) return
       if (previous !== undefined) {
-        // Two requests with one token verified at once: the later result replaces the earlier, uncounted.
-        entries.delete(identity)
-        chars -= previous.weight
+        if (again) {
+          entries.delete(slot)
+          chars -= previous.weight
+        } else remove(slot, previous, 'capacity')
       }
-      entries.set(identity, { identity, principal, key, storedAt: nowMs, weight })
+      entries.set(slot, { identity, slot, principal, key, storedAt: nowMs, weight })
       chars += weight
       while (entries.size > maxEntries || chars > maxChars) {
         const [oldest, entry] = entries.entries().next().value as [string, Entry]
