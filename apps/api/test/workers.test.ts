@@ -111,7 +111,7 @@ test('a worker that dies is not restarted: the others drain and the supervisor e
 
 test('the compiled binary re-executes itself as its workers', async () => {
   const binary = join(outside, 'api')
-  const build = Bun.spawnSync(['bun', 'build', 'src/index.ts', '--compile', '--splitting', '--outfile', binary], {
+  const build = Bun.spawnSync(['bun', 'build', 'src/index.ts', '--compile', '--outfile', binary], {
     cwd: appDir,
     stdout: 'pipe',
     stderr: 'pipe',

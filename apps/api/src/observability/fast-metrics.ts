@@ -6,7 +6,7 @@
  * two map look-ups and a few additions; the series are turned into prom-client's metric shape at scrape time and
  * rendered by its registry, so the text format, escaping and multi-process aggregation stay prom-client's.
  */
-import type { Metric, Registry } from './prom-client.ts'
+import type { Metric, Registry } from 'prom-client'
 
 interface Value {
   readonly labels: Readonly<Record<string, string | number>>

@@ -1,13 +1,13 @@
 import { AUTH_OUTCOMES, type AuthOutcome } from '@repo/access-token'
-import { createFastCounter, createRequestMetrics, type RequestMetrics } from './fast-metrics.ts'
-import { createKeySetMetrics, type KeySetMetrics } from './key-set-metrics.ts'
 import {
   collectDefaultMetrics,
   type Metric,
   type MetricObjectWithValues,
   type MetricValue,
   Registry,
-} from './prom-client.ts'
+} from 'prom-client'
+import { createFastCounter, createRequestMetrics, type RequestMetrics } from './fast-metrics.ts'
+import { createKeySetMetrics, type KeySetMetrics } from './key-set-metrics.ts'
 
 export interface ApiMetricsOptions {
   /** Prepended to every series name. @default "api_" */

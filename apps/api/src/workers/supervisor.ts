@@ -1,4 +1,3 @@
-/// <reference path="../observability/prom-client-modules.d.ts" />
 /**
  * WEB_CONCURRENCY > 1: this process serves nothing itself; it runs N copies of the same program (the compiled
  * binary, or bun with the same script) as workers that bind the same port with SO_REUSEPORT, so that the kernel
@@ -16,8 +15,7 @@
  */
 import type { Environment } from '@repo/auth-config'
 import type { Subprocess } from 'bun'
-// Its own module: prom-client's index would also load the Pushgateway client (see observability/prom-client.ts).
-import AggregatorRegistry from 'prom-client/lib/cluster'
+import { AggregatorRegistry } from 'prom-client'
 import type { LeveledLogger } from '../logger.ts'
 import { startMetricsListener } from '../observability/metrics-listener.ts'
 import { type MetricsSnapshot, type SupervisorMessage, WORKER_ENV, type WorkerMessage } from './messages.ts'
