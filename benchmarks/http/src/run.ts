@@ -14,6 +14,7 @@ import { type InProcessResult, measureInProcess } from './in-process.ts'
 import { loadSettingsFromEnv } from './load.ts'
 import { measureRssTrace, type RssTrace } from './long-run.ts'
 import { type Measurement, measure } from './measure.ts'
+import { dropPageCache } from './page-cache.ts'
 import { measureReadyTimes, type ReadyTimes } from './ready-time.ts'
 import { formatReport } from './report.ts'
 import { createScenarios, mintScenarioTokens } from './scenarios.ts'
@@ -65,6 +66,14 @@ try {
   const skipBuild = env.BENCH_SKIP_BUILD === '1'
   progress(skipBuild ? 'using the existing apps/api/dist/api (BENCH_SKIP_BUILD=1)' : 'building apps/api/dist/api …')
   const apiBinary = await buildApi(join(repoRoot, 'apps', 'api'), skipBuild)
+  // Every executable a server runs, read as an old file (page-cache.ts): RSS is comparable between them.
+  const executables = [apiBinary, process.execPath, env.BENCH_BASELINE_BINARY].filter((path) => !!path) as string[]
+  const dropped = executables.filter((path) => dropPageCache(path))
+  progress(
+    dropped.length === executables.length
+      ? `cached pages dropped for ${dropped.join(', ')}`
+      : `could not drop the cached pages of ${executables.filter((path) => !dropped.includes(path)).join(', ')}: RSS of a binary written just before counts about 4 MB more`,
+  )
 
   // Minted before pinning, so that the signing uses every core.
   progress(`minting ${poolSize.toLocaleString('en-US')} distinct tokens …`)
