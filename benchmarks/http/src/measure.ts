@@ -30,6 +30,9 @@ export interface Measurement {
   readonly jwksFetches?: number
   /** Why some figures are missing or not to be trusted. */
   readonly problem?: string
+  /** With `BENCH_ROUNDS` > 1: how many rounds this row is the median of, and their CPU µs per request. */
+  readonly rounds?: number
+  readonly cpuRange?: readonly [number, number]
 }
 
 /** Sends one request as the scenario would and returns its status. */

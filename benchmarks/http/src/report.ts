@@ -22,6 +22,8 @@ export interface RunDescription {
   readonly settings: LoadSettings
   readonly poolSize: number
   readonly mintSeconds: number
+  /** `BENCH_ROUNDS`. */
+  readonly rounds: number
 }
 
 export interface BenchReport {
@@ -67,7 +69,9 @@ function figuresTable(measurements: readonly Measurement[]): string {
     formatRate(measurement.load?.perSecond),
     formatMs(measurement.load?.p50Ms),
     formatMs(measurement.load?.p99Ms),
-    formatOne(measurement.cpuMicrosPerRequest),
+    measurement.cpuRange === undefined
+      ? formatOne(measurement.cpuMicrosPerRequest)
+      : `${formatOne(measurement.cpuMicrosPerRequest)} (${formatOne(measurement.cpuRange[0])}–${formatOne(measurement.cpuRange[1])})`,
     formatOne(measurement.peakRssMb),
     measurement.jwksFetches === undefined ? '-' : String(measurement.jwksFetches),
     unexpectedCell(measurement),
@@ -130,6 +134,12 @@ export function formatReport(report: BenchReport): string {
       `${settings.warmupSeconds} s warm-up then ${settings.seconds} s measured; a fresh server for every row`,
     `- distinct tokens: a pool of ${run.poolSize.toLocaleString('en-US')} RS256 tokens ` +
       `(minted in ${run.mintSeconds.toFixed(1)} s), cycled`,
+    ...(run.rounds > 1
+      ? [
+          `- rounds: ${run.rounds} per row, the servers of a scenario in alternating order; each row is the round ` +
+            'with the median CPU µs/req, the range of all rounds in brackets',
+        ]
+      : []),
     '',
     '## Figures',
     '',

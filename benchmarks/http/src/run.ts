@@ -17,6 +17,7 @@ import { type Measurement, measure } from './measure.ts'
 import { dropPageCache } from './page-cache.ts'
 import { measureReadyTimes, type ReadyTimes } from './ready-time.ts'
 import { formatReport } from './report.ts'
+import { medianRound, roundsFromEnv, serverOrder } from './rounds.ts'
 import { createScenarios, mintScenarioTokens } from './scenarios.ts'
 import { selectServers } from './servers.ts'
 import { formatMs, formatOne, formatRate } from './table.ts'
@@ -38,6 +39,7 @@ try {
 }
 
 const settings = loadSettingsFromEnv()
+const rounds = roundsFromEnv(env.BENCH_ROUNDS)
 const servers = selectServers(env.BENCH_SERVERS)
 const onlyScenarios = env.BENCH_SCENARIOS?.split(',').map((id) => id.trim())
 const poolSize = Number(env.BENCH_TOKENS ?? 20_000)
@@ -106,17 +108,21 @@ try {
   // Scenario by scenario, the servers one after the other: the two figures a ratio divides are taken close together.
   const measurements: Measurement[] = []
   for (const scenario of scenarios) {
-    for (const server of servers) {
-      const result = await measure(scenario, server, { issuer, servers: serverContext, layout, settings })
-      measurements.push(result)
-      const { load } = result
-      progress(
-        `  ${scenario.id.padEnd(17)} ${server.id.padEnd(6)} ${formatRate(load?.perSecond).padStart(8)} req/s  ` +
-          `p50 ${formatMs(load?.p50Ms).padStart(5)} ms  p99 ${formatMs(load?.p99Ms).padStart(6)} ms  ` +
-          `CPU ${formatOne(result.cpuMicrosPerRequest).padStart(6)} µs/req  RSS ${formatOne(result.peakRssMb)} MB  ` +
-          `JWKS ${result.jwksFetches ?? '-'}${result.problem === undefined ? '' : `  (${result.problem.split('\n')[0]})`}`,
-      )
+    const byServer = new Map<string, Measurement[]>(servers.map((server) => [server.id, []]))
+    for (let round = 0; round < rounds; round += 1) {
+      for (const server of serverOrder(servers, round)) {
+        const result = await measure(scenario, server, { issuer, servers: serverContext, layout, settings })
+        byServer.get(server.id)?.push(result)
+        const { load } = result
+        progress(
+          `  ${scenario.id.padEnd(17)} ${server.id.padEnd(6)} ${formatRate(load?.perSecond).padStart(8)} req/s  ` +
+            `p50 ${formatMs(load?.p50Ms).padStart(5)} ms  p99 ${formatMs(load?.p99Ms).padStart(6)} ms  ` +
+            `CPU ${formatOne(result.cpuMicrosPerRequest).padStart(6)} µs/req  RSS ${formatOne(result.peakRssMb)} MB  ` +
+            `JWKS ${result.jwksFetches ?? '-'}${result.problem === undefined ? '' : `  (${result.problem.split('\n')[0]})`}`,
+        )
+      }
     }
+    for (const server of servers) measurements.push(medianRound(byServer.get(server.id) ?? []))
   }
 
   let rssTraces: RssTrace[] | undefined
@@ -166,6 +172,7 @@ try {
       settings,
       poolSize: pool.size,
       mintSeconds: pool.mintSeconds,
+      rounds,
     },
     measurements,
     ready,

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import { createCpuLayout, parseCpuList, pinnedCommand } from '../src/cpu-pinning.ts'
 import { describeCommand } from '../src/environment.ts'
 import { loadSettingsFromEnv } from '../src/load.ts'
+import type { Measurement } from '../src/measure.ts'
 import { median } from '../src/ready-time.ts'
+import { medianRound, roundsFromEnv, serverOrder } from '../src/rounds.ts'
 import { markdownTable } from '../src/table.ts'
 
 describe('CPU pinning', () => {
@@ -56,4 +58,32 @@ test('markdownTable aligns columns and escapes pipes', () => {
   expect(markdownTable(['name', 'n'], [['a|b', '10']], 'lr')).toBe(
     ['| name |   n |', '| ---- | --: |', '| a\\|b |  10 |'].join('\n'),
   )
+})
+
+describe('rounds', () => {
+  const row = (cpu: number | undefined, rss = 70): Measurement =>
+    ({ cpuMicrosPerRequest: cpu, peakRssMb: rss }) as unknown as Measurement
+
+  test('BENCH_ROUNDS: 1 by default, a whole number from 1 to 9', () => {
+    expect(roundsFromEnv(undefined)).toBe(1)
+    expect(roundsFromEnv('3')).toBe(3)
+    for (const bad of ['0', '10', '1.5', 'many']) expect(() => roundsFromEnv(bad)).toThrow('BENCH_ROUNDS')
+  })
+
+  test('servers alternate their order round by round', () => {
+    expect([0, 1, 2].map((round) => serverOrder(['ours', 'raw'], round))).toEqual([
+      ['ours', 'raw'],
+      ['raw', 'ours'],
+      ['ours', 'raw'],
+    ])
+  })
+
+  test('a row is the round with the median CPU figure, kept whole, with the range of all rounds', () => {
+    const median = medianRound([row(20, 81), row(14, 75), row(16, 78)])
+    expect(median).toMatchObject({ cpuMicrosPerRequest: 16, peakRssMb: 78, rounds: 3, cpuRange: [14, 20] })
+    // Even counts take the lower middle; a round without a figure sorts last.
+    expect(medianRound([row(undefined), row(30), row(10), row(20)])).toMatchObject({ cpuMicrosPerRequest: 20 })
+    // One round is reported as it is.
+    expect(medianRound([row(12)])).toEqual(row(12))
+  })
 })
