@@ -8,6 +8,12 @@ import { createJsonLogger } from '../src/logger.ts'
 import { loadObservabilityConfig } from '../src/observability/observability-config.ts'
 import { loadServerConfig } from '../src/server-config.ts'
 
+// The API from its sources, as `bun run start` runs it, in a directory with no `.env`, on any free port.
+const ENTRY = join(import.meta.dir, '..', 'src', 'index.ts')
+const PROCESS_ENV = { AUTH0_DOMAIN: 'tenant.example.invalid', AUTH0_API_AUDIENCE: 'a', PORT: '0', HOST: '127.0.0.1' }
+const startApi = (env: Record<string, string> = {}) =>
+  spawnLogged(['bun', '--no-env-file', ENTRY], { cwd: tmpdir(), env: { ...PROCESS_ENV, ...env } })
+
 const problemsOf = (load: () => unknown) => {
   try {
     load()
@@ -145,8 +151,7 @@ describe('--healthcheck', () => {
 
 describe('LOG_LEVEL in the process', () => {
   test('a bad value stops the process with one line', async () => {
-    const entry = join(import.meta.dir, '..', 'src', 'index.ts')
-    const proc = Bun.spawn(['bun', '--no-env-file', entry], {
+    const proc = Bun.spawn(['bun', '--no-env-file', ENTRY], {
       cwd: tmpdir(),
       env: {
         PATH: process.env.PATH ?? '',
@@ -167,16 +172,11 @@ describe('LOG_LEVEL in the process', () => {
 
 describe('METRICS_ENABLED in the process', () => {
   test('false: no /metrics at all; a bad value stops the process with one line', async () => {
-    const entry = join(import.meta.dir, '..', 'src', 'index.ts')
-    const env = { AUTH0_DOMAIN: 'tenant.example.invalid', AUTH0_API_AUDIENCE: 'a', PORT: '0', HOST: '127.0.0.1' }
     for (const [value, status] of [
       ['false', 404],
       ['true', 200],
     ] as const) {
-      const child = spawnLogged(['bun', '--no-env-file', entry], {
-        cwd: tmpdir(),
-        env: { ...env, METRICS_ENABLED: value },
-      })
+      const child = startApi({ METRICS_ENABLED: value })
       try {
         const { url } = await child.waitForLog('server_started')
         expect({ value, status: (await fetch(`${url}/metrics`)).status }).toEqual({ value, status })
@@ -184,10 +184,7 @@ describe('METRICS_ENABLED in the process', () => {
         await child.stop()
       }
     }
-    const bad = spawnLogged(['bun', '--no-env-file', entry], {
-      cwd: tmpdir(),
-      env: { ...env, METRICS_ENABLED: 'maybe' },
-    })
+    const bad = startApi({ METRICS_ENABLED: 'maybe' })
     expect(await bad.exited).toBe(1)
     expect(bad.errors().trim()).toBe(
       'Invalid configuration: METRICS_ENABLED must be true or false (e.g. METRICS_ENABLED=false)',
@@ -197,17 +194,12 @@ describe('METRICS_ENABLED in the process', () => {
 
 describe('ACCESS_LOG in the process', () => {
   test('none by default (it costs a sixth of a cached request); one request line per request with ACCESS_LOG=true', async () => {
-    const entry = join(import.meta.dir, '..', 'src', 'index.ts')
-    const env = { AUTH0_DOMAIN: 'tenant.example.invalid', AUTH0_API_AUDIENCE: 'a', PORT: '0', HOST: '127.0.0.1' }
     for (const [value, lines] of [
       ['true', 1],
       ['false', 0],
       [undefined, 0],
     ] as const) {
-      const child = spawnLogged(['bun', '--no-env-file', entry], {
-        cwd: tmpdir(),
-        env: value === undefined ? env : { ...env, ACCESS_LOG: value },
-      })
+      const child = startApi(value === undefined ? {} : { ACCESS_LOG: value })
       try {
         const { url } = await child.waitForLog('server_started')
         expect((await fetch(`${url}/api/public`)).status).toBe(200)

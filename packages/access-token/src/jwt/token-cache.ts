@@ -208,12 +208,10 @@ export function createTokenCache(options: TokenCacheOptions, rules: TokenCacheRu
       // Two requests with one token verified at once: the later result replaces the earlier, uncounted.
       const again = previous !== undefined && previous.identity === identity
       if (!again && !admit(identity)) return
-      if (previous !== undefined) {
-        if (again) {
-          entries.delete(slot)
-          chars -= previous.weight
-        } else remove(slot, previous, 'capacity')
-      }
+      if (again) {
+        entries.delete(slot)
+        chars -= previous.weight
+      } else if (previous !== undefined) remove(slot, previous, 'capacity')
       entries.set(slot, { identity, slot, principal, key, storedAt: nowMs, weight })
       chars += weight
       while (entries.size > maxEntries || chars > maxChars) {
