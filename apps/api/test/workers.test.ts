@@ -111,7 +111,9 @@ test('a worker that dies is not restarted: the others drain and the supervisor e
 
 test('the compiled binary re-executes itself as its workers', async () => {
   const binary = join(outside, 'api')
-  const build = Bun.spawnSync(['bun', 'build', 'src/index.ts', '--compile', '--outfile', binary], {
+  // The package's own build command (bytecode and all), with another output file.
+  const command = (await Bun.file(join(appDir, 'package.json')).json()).scripts.build.split(' ')
+  const build = Bun.spawnSync([...command.slice(0, command.indexOf('--outfile') + 1), binary], {
     cwd: appDir,
     stdout: 'pipe',
     stderr: 'pipe',
