@@ -33,6 +33,8 @@ export interface Measurement {
   /** With `BENCH_ROUNDS` > 1: how many rounds this row is the median of, and their CPU µs per request. */
   readonly rounds?: number
   readonly cpuRange?: readonly [number, number]
+  /** With `BENCH_ROUNDS` > 1: the range of the rounds' p99 latencies (a spike in one round shows beside the row's). */
+  readonly p99Range?: readonly [number, number]
 }
 
 /** Sends one request as the scenario would and returns its status. */

@@ -68,15 +68,22 @@ function figuresTable(measurements: readonly Measurement[]): string {
     String(measurement.scenario.expectedStatus),
     formatRate(measurement.load?.perSecond),
     formatMs(measurement.load?.p50Ms),
-    formatMs(measurement.load?.p99Ms),
-    measurement.cpuRange === undefined
-      ? formatOne(measurement.cpuMicrosPerRequest)
-      : `${formatOne(measurement.cpuMicrosPerRequest)} (${formatOne(measurement.cpuRange[0])}–${formatOne(measurement.cpuRange[1])})`,
+    withRange(formatMs(measurement.load?.p99Ms), measurement.p99Range, formatMs),
+    withRange(formatOne(measurement.cpuMicrosPerRequest), measurement.cpuRange, formatOne),
     formatOne(measurement.peakRssMb),
     measurement.jwksFetches === undefined ? '-' : String(measurement.jwksFetches),
     unexpectedCell(measurement),
   ])
   return markdownTable(header, rows, 'llrrrrrrrl')
+}
+
+/** A figure, and the range of all rounds beside it when there were several. */
+function withRange(
+  figure: string,
+  range: readonly [number, number] | undefined,
+  format: (value: number) => string,
+): string {
+  return range === undefined ? figure : `${figure} (${format(range[0])}–${format(range[1])})`
 }
 
 function readyLines(ready: ReadyTimes | undefined): string[] {

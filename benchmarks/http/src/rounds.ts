@@ -19,10 +19,16 @@ export function serverOrder<T>(servers: readonly T[], round: number): T[] {
   return round % 2 === 0 ? [...servers] : [...servers].reverse()
 }
 
+/** The smallest and largest of the figures that are there; undefined when none is. */
+function rangeOf(figures: readonly (number | undefined)[]): readonly [number, number] | undefined {
+  const present = figures.filter((figure): figure is number => figure !== undefined)
+  return present.length === 0 ? undefined : [Math.min(...present), Math.max(...present)]
+}
+
 /**
  * One row from the rounds of one scenario and server: the round with the median CPU µs per request (the lower of
  * the two middle ones for an even count; rounds without a figure sort last), its figures kept together, and the
- * range of CPU µs per request over the rounds.
+ * ranges of CPU µs per request and of p99 over the rounds.
  */
 export function medianRound(rounds: readonly Measurement[]): Measurement {
   if (rounds.length === 0) throw new TypeError('no rounds')
@@ -30,12 +36,12 @@ export function medianRound(rounds: readonly Measurement[]): Measurement {
   const cpu = (measurement: Measurement) => measurement.cpuMicrosPerRequest ?? Number.POSITIVE_INFINITY
   const sorted = [...rounds].sort((a, b) => cpu(a) - cpu(b))
   const chosen = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement
-  const figures = rounds.flatMap((measurement) =>
-    measurement.cpuMicrosPerRequest === undefined ? [] : [measurement.cpuMicrosPerRequest],
-  )
+  const cpuRange = rangeOf(rounds.map((measurement) => measurement.cpuMicrosPerRequest))
+  const p99Range = rangeOf(rounds.map((measurement) => measurement.load?.p99Ms))
   return {
     ...chosen,
     rounds: rounds.length,
-    ...(figures.length === 0 ? {} : { cpuRange: [Math.min(...figures), Math.max(...figures)] as const }),
+    ...(cpuRange === undefined ? {} : { cpuRange }),
+    ...(p99Range === undefined ? {} : { p99Range }),
   }
 }

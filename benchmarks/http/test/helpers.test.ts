@@ -61,8 +61,12 @@ test('markdownTable aligns columns and escapes pipes', () => {
 })
 
 describe('rounds', () => {
-  const row = (cpu: number | undefined, rss = 70): Measurement =>
-    ({ cpuMicrosPerRequest: cpu, peakRssMb: rss }) as unknown as Measurement
+  const row = (cpu: number | undefined, rss = 70, p99?: number): Measurement =>
+    ({
+      cpuMicrosPerRequest: cpu,
+      peakRssMb: rss,
+      ...(p99 === undefined ? {} : { load: { p99Ms: p99 } }),
+    }) as unknown as Measurement
 
   test('BENCH_ROUNDS: 1 by default, a whole number from 1 to 9', () => {
     expect(roundsFromEnv(undefined)).toBe(1)
@@ -85,5 +89,13 @@ describe('rounds', () => {
     expect(medianRound([row(undefined), row(30), row(10), row(20)])).toMatchObject({ cpuMicrosPerRequest: 20 })
     // One round is reported as it is.
     expect(medianRound([row(12)])).toEqual(row(12))
+  })
+
+  test("the p99 of every round is kept as a range beside the chosen round's", () => {
+    const median = medianRound([row(20, 70, 3.1), row(14, 70, 16), row(16, 70, 2.9)])
+    expect(median).toMatchObject({ cpuMicrosPerRequest: 16, load: { p99Ms: 2.9 }, p99Range: [2.9, 16] })
+    // Rounds without a load result (a server that failed) count for neither.
+    expect(medianRound([row(20), row(14, 70, 4), row(16)])).toMatchObject({ p99Range: [4, 4] })
+    expect(medianRound([row(20), row(14)])).not.toHaveProperty('p99Range')
   })
 })
