@@ -67,6 +67,27 @@ export abstract class AuthError extends Error {
   override name = 'AuthError'
 }
 
+/**
+ * The errors that carry nothing but their reason (no cause, claim or retry time), one per class and reason, frozen:
+ * nothing of a request is in them, so every refusal of one kind can throw the same object. Building one cost about a
+ * microsecond (three class constructors, the stack-limit dance, the native `Error`), a quarter of answering a request
+ * without a token (docs/performance.md).
+ */
+const sharedErrors = new Map<object, Map<string, AuthError>>()
+function shared<E extends AuthError, R extends string>(make: new (reason: R) => E, reason: R): E {
+  let byReason = sharedErrors.get(make)
+  if (byReason === undefined) {
+    byReason = new Map()
+    sharedErrors.set(make, byReason)
+  }
+  const known = byReason.get(reason)
+  if (known !== undefined) return known as E
+  const error = new make(reason)
+  Object.freeze(error)
+  byReason.set(reason, error)
+  return error
+}
+
 /** Why a request counts as having no credentials: none at all, or a scheme this API does not accept. */
 export type MissingCredentialsReason = 'none' | 'unsupported_scheme' | 'dpop_required'
 
@@ -87,6 +108,10 @@ export class MissingCredentialsError extends AuthError {
   constructor(readonly reason: MissingCredentialsReason = 'none') {
     super(missingCredentialsMessages[reason])
   }
+  /** The error for `reason`, made once and frozen (see `sharedErrors`). */
+  static of(reason: MissingCredentialsReason = 'none'): MissingCredentialsError {
+    return shared(MissingCredentialsError, reason)
+  }
 }
 
 const invalidRequestMessages: Record<InvalidRequestReason, string> = {
@@ -106,6 +131,10 @@ export class InvalidRequestError extends AuthError {
   override name = 'InvalidRequestError'
   constructor(readonly reason: InvalidRequestReason) {
     super(invalidRequestMessages[reason])
+  }
+  /** The error for `reason`, made once and frozen (see `sharedErrors`). */
+  static of(reason: InvalidRequestReason): InvalidRequestError {
+    return shared(InvalidRequestError, reason)
   }
 }
 
@@ -150,6 +179,10 @@ export class InvalidTokenError extends AuthError {
     this.claim = options?.claim
   }
   readonly claim: string | undefined
+  /** The error for `reason` with no claim, audience or cause, made once and frozen (see `sharedErrors`). */
+  static of(reason: InvalidTokenReason): InvalidTokenError {
+    return shared(InvalidTokenError, reason)
+  }
 }
 
 /**

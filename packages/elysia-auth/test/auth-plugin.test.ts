@@ -132,6 +132,63 @@ describe('createAuthPlugin', () => {
     expect(outage.headers.get('retry-after')).toBe('4')
   })
 
+  test('a refusal keeps the headers an earlier hook put on `set` (CORS does), its own winning', async () => {
+    const app = new Elysia()
+      .onRequest(({ set }) => {
+        set.headers['x-early'] = 'kept'
+        set.headers['cache-control'] = 'public, max-age=600'
+      })
+      .use(createAuthPlugin({ authenticator: stubAuthenticator() }))
+      .get('/any', () => 'ok', { auth: true })
+    for (const token of [undefined, 'expired']) {
+      const refused = await call(app, get('/any', token))
+      expect(refused.status).toBe(401)
+      expect(refused.challenge).toStartWith('Bearer realm="api"')
+      expect(refused.headers.get('x-early')).toBe('kept')
+      expect(refused.headers.get('cache-control')).toBe('no-store')
+      expect(refused.headers.get('content-type')).toContain('application/json')
+      expect(JSON.parse(refused.text)).toHaveProperty('error')
+    }
+  })
+
+  test('an answer kept for many refusals is sent afresh each time: one response’s headers do not reach the next', async () => {
+    // A real authenticator keeps one frozen answer per kind of refusal; the plugin builds each Response from it.
+    const stub = stubAuthenticator()
+    const kept = Object.freeze(toAuthErrorResponse(new MissingCredentialsError()))
+    const { app } = createTestApp({ ...stub, respond: () => kept })
+    const first = await app.handle(get('/any'))
+    first.headers.set('x-changed', 'by the first')
+    first.headers.set('www-authenticate', 'Changed')
+    const second = await call(app, get('/any'))
+    expect(second).toMatchObject({ status: 401, challenge: 'Bearer realm="api"' })
+    expect(second.headers.get('x-changed')).toBeNull()
+  })
+
+  test('a handler never runs without a principal: a lost one is a 500, not an anonymous request', async () => {
+    let reached = false
+    const app = new Elysia()
+      .use(createAuthPlugin({ authenticator: stubAuthenticator() }))
+      // Stands in for a transform Elysia did not await: the context has no principal when `resolve` runs. A
+      // macro's hooks run after the route's own, in the order of the options' keys: this one after `auth`'s.
+      .macro('losePrincipal', {
+        transform(context) {
+          delete (context as { auth?: unknown }).auth
+        },
+      })
+      .onError(() => Response.json({ error: 'server_error' }, { status: 500 }))
+      .get(
+        '/lost',
+        () => {
+          reached = true
+          return 'reached'
+        },
+        { auth: true, losePrincipal: true },
+      )
+    const result = await call(app, get('/lost', 'alice'))
+    expect(result.status).toBe(500)
+    expect(reached).toBe(false)
+  })
+
   test('a fault that is not an auth error is not rendered as one: it reaches the app’s 500 path', async () => {
     const { app } = createTestApp()
     const result = await call(app, get('/any', 'bug'))

@@ -98,13 +98,13 @@ function parseAuthorization(value: string): { scheme: AuthScheme; token: string 
   let from = space === -1 ? value.length : space + 1
   while (value.charCodeAt(from) === 0x20) from += 1
   const token = value.slice(from)
-  if (token === '') throw new InvalidRequestError('empty_token')
+  if (token === '') throw InvalidRequestError.of('empty_token')
   return { scheme, token }
 }
 
 /** Refuses a token that is not a b64token (RFC 6750 §2.1) / token68 (RFC 9110 §11.2): `invalid_request`. */
 export function checkTokenSyntax(token: string): void {
-  if (!B64TOKEN.test(token)) throw new InvalidRequestError('malformed_header')
+  if (!B64TOKEN.test(token)) throw InvalidRequestError.of('malformed_header')
 }
 
 /** The proofs of a `DPoP` header. A compact JWS has no `,`, so a comma means several fields (or a broken one). */
@@ -135,13 +135,13 @@ export function extractUncheckedCredentials(request: CredentialRequest): Credent
   const header = request.authorization
   // Bounded before any other work on it.
   if (typeof header === 'string' && header.length > MAX_AUTHORIZATION_LENGTH) {
-    throw new InvalidRequestError('header_too_large')
+    throw InvalidRequestError.of('header_too_large')
   }
   const value = typeof header === 'string' ? trimOws(header) : ''
-  if (hasQueryToken(request.url)) throw new InvalidRequestError(value !== '' ? 'multiple_methods' : 'token_in_query')
-  if (value === '') throw new MissingCredentialsError()
+  if (hasQueryToken(request.url)) throw InvalidRequestError.of(value !== '' ? 'multiple_methods' : 'token_in_query')
+  if (value === '') throw MissingCredentialsError.of()
   const credential = parseAuthorization(value)
-  if (credential === undefined) throw new MissingCredentialsError('unsupported_scheme')
+  if (credential === undefined) throw MissingCredentialsError.of('unsupported_scheme')
   return { ...credential, proofs: splitProofs(request.dpop) }
 }
 
@@ -151,6 +151,6 @@ export function extractUncheckedCredentials(request: CredentialRequest): Credent
  */
 export function extractBearerToken(request: BearerRequest): string {
   const { scheme, token } = extractCredentials(request)
-  if (scheme !== 'bearer') throw new MissingCredentialsError('unsupported_scheme')
+  if (scheme !== 'bearer') throw MissingCredentialsError.of('unsupported_scheme')
   return token
 }

@@ -105,23 +105,23 @@ export function createDpopCheck(options: DpopOptions & { publicOrigin: PublicOri
     schemes,
     precheck({ scheme, proofs }) {
       if (mode === 'disabled') {
-        if (scheme === 'dpop') throw new MissingCredentialsError('unsupported_scheme')
+        if (scheme === 'dpop') throw MissingCredentialsError.of('unsupported_scheme')
         return
       }
       if (scheme === 'bearer') {
-        if (mode === 'required') throw new MissingCredentialsError('dpop_required')
+        if (mode === 'required') throw MissingCredentialsError.of('dpop_required')
         // A proof with a Bearer token: the client meant DPoP or is confused; either way ambiguous (RFC 9449 §7.2).
-        if (proofs.length > 0) throw new InvalidRequestError('dpop_proof_with_bearer')
+        if (proofs.length > 0) throw InvalidRequestError.of('dpop_proof_with_bearer')
         return
       }
-      if (proofs.length === 0) throw new InvalidRequestError('missing_dpop_proof')
+      if (proofs.length === 0) throw InvalidRequestError.of('missing_dpop_proof')
     },
 
     confirm(request, credentials, claims) {
       if (credentials.scheme === 'bearer') {
         // RFC 9449 §7.2: a bound token sent as a bearer token is refused (a downgrade). Any `cnf` counts: a token
         // bound to something this API cannot check (a certificate) must not become a bearer token either.
-        if (claims.cnf !== undefined) throw new InvalidTokenError('dpop_bound')
+        if (claims.cnf !== undefined) throw InvalidTokenError.of('dpop_bound')
         return undefined
       }
       return confirmProof(request, credentials, claims)
@@ -138,7 +138,7 @@ export function createDpopCheck(options: DpopOptions & { publicOrigin: PublicOri
     if (htu === undefined) throw new InvalidDpopProofError('url')
     const proof = await verifyDpopProof(proofs, { method: request.method, htu, accessToken: token, now }, policy)
     // RFC 9449 §6, §7.1: the token is bound to the proof's key (RFC 9449 figure 16: invalid_token).
-    if (boundThumbprint(claims) !== proof.thumbprint) throw new InvalidTokenError('dpop_binding')
+    if (boundThumbprint(claims) !== proof.thumbprint) throw InvalidTokenError.of('dpop_binding')
     let nonce: string | undefined
     if (nonces !== undefined) {
       // RFC 9449 §11.3: once nonces are handed out, no proof without one is accepted.

@@ -19,7 +19,7 @@ export function createLocalKeys(options: LocalKeysOptions): IssuerKeys {
   return {
     issuer: async () => issuer,
     async keysFor(alg, kid) {
-      if (kid !== undefined && !snapshot.hasKid(kid)) throw new InvalidTokenError('unknown_key')
+      if (kid !== undefined && !snapshot.hasKid(kid)) throw InvalidTokenError.of('unknown_key')
       return snapshot.candidates(alg, kid)
     },
     keysNow: (alg, kid) =>

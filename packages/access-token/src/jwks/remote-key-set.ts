@@ -298,11 +298,11 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       throw unavailable(state.failure.reason)
     }
     if (state.kind === 'closed' || clock.now() - lastKidRefetchAt < cooldownMs) {
-      throw new InvalidTokenError('unknown_key')
+      throw InvalidTokenError.of('unknown_key')
     }
     lastKidRefetchAt = clock.now()
     keys = await load()
-    if (!keys.hasKid(kid)) throw new InvalidTokenError('unknown_key')
+    if (!keys.hasKid(kid)) throw InvalidTokenError.of('unknown_key')
     return keys.candidates(alg, kid)
   }
 

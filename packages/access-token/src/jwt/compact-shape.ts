@@ -36,13 +36,13 @@ export function checkCompactShape(token: string): CompactSegments {
   const segments = token.split('.')
   // Not three segments is not a JWS at all: an opaque or encrypted (five-segment) token, as Auth0 issues when the token
   // request named no audience.
-  if (segments.length !== 3) throw new InvalidTokenError('not_a_jwt')
+  if (segments.length !== 3) throw InvalidTokenError.of('not_a_jwt')
   const [header, payload] = segments as [string, string, string]
   if (header.length > MAX_HEADER_SEGMENT || payload.length > MAX_PAYLOAD_SEGMENT) {
-    throw new InvalidTokenError('malformed')
+    throw InvalidTokenError.of('malformed')
   }
   for (const segment of segments) {
-    if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw new InvalidTokenError('malformed')
+    if (!BASE64URL.test(segment) || !isCanonicalBase64url(segment)) throw InvalidTokenError.of('malformed')
   }
   return segments as unknown as CompactSegments
 }

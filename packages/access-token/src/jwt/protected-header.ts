@@ -57,15 +57,15 @@ function critAccepted(header: Record<string, unknown>): boolean {
  */
 export function checkProtectedHeader(segment: string, rules: HeaderRules): CheckedHeader {
   const header = decodeJsonObject(segment)
-  if (header === undefined) throw new InvalidTokenError('malformed')
+  if (header === undefined) throw InvalidTokenError.of('malformed')
   const { alg, kid, typ } = header
-  if (typeof alg !== 'string' || !rules.algorithms.has(alg)) throw new InvalidTokenError('algorithm')
+  if (typeof alg !== 'string' || !rules.algorithms.has(alg)) throw InvalidTokenError.of('algorithm')
   // RFC 9068 §2.1 and RFC 8725 §3.11: explicit typing, compared without case (media types are case-insensitive).
   if (typ === undefined ? rules.typeRequired : typeof typ !== 'string' || !rules.acceptedTypes.has(typ.toLowerCase())) {
-    throw new InvalidTokenError('type')
+    throw InvalidTokenError.of('type')
   }
-  if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError('malformed')
-  if (!critAccepted(header)) throw new InvalidTokenError('malformed')
+  if (kid !== undefined && typeof kid !== 'string') throw InvalidTokenError.of('malformed')
+  if (!critAccepted(header)) throw InvalidTokenError.of('malformed')
   return { alg: alg as SupportedAlgorithm, kid }
 }
 

@@ -127,7 +127,7 @@ function findSigningKey(
     tried = true
     if (check(signingInput, signature)) return candidate
   }
-  throw new InvalidTokenError(tried ? 'signature' : 'unknown_key')
+  throw InvalidTokenError.of(tried ? 'signature' : 'unknown_key')
 }
 
 /**
@@ -178,11 +178,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     issuer: string,
     candidates: readonly PublishedKey[],
   ): Verified {
-    if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw new InvalidTokenError('unknown_key')
+    if (candidates.length === 0 || candidates.length > MAX_CANDIDATE_KEYS) throw InvalidTokenError.of('unknown_key')
     const key = findSigningKey(token, segments, alg, candidates)
     // Decoded only once the signature matched, as jose does: the payload is the issuer's from here on.
     const payload = decodeJsonObject(segments[1])
-    if (payload === undefined) throw new InvalidTokenError('malformed')
+    if (payload === undefined) throw InvalidTokenError.of('malformed')
     const verifiedAt = now()
     checkClaims(payload, issuer, claimRules, verifiedAt)
     return { principal: createPrincipal(payload), key, verifiedAt }
