@@ -20,13 +20,18 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-/** What the binary is built from: every app's and package's `src`, and the lockfile (dependency versions). */
+/**
+ * What the binary is built from: every app's and package's `src` and `package.json` (the build command, as when
+ * `--bytecode` was added, and the dependency ranges), and the lockfile (dependency versions).
+ */
 function newestSourceMtime(): number {
   let newest = statSync(join(repoRoot, 'bun.lock')).mtimeMs
   for (const group of ['apps', 'packages']) {
     for (const name of readdirSync(join(repoRoot, group))) {
       const src = join(repoRoot, group, name, 'src')
       if (existsSync(src)) newest = Math.max(newest, newestMtime(src))
+      const manifest = join(repoRoot, group, name, 'package.json')
+      if (existsSync(manifest)) newest = Math.max(newest, statSync(manifest).mtimeMs)
     }
   }
   return newest
@@ -42,7 +47,7 @@ export function ensureApiBinary(): ApiBinary {
   const shown = relative(repoRoot, path)
   const binaryMtime = existsSync(path) ? statSync(path).mtimeMs : undefined
   if (binaryMtime !== undefined && binaryMtime >= newestSourceMtime()) {
-    console.log(`e2e: reusing ${shown} (newer than apps/*/src, packages/*/src and bun.lock)`)
+    console.log(`e2e: reusing ${shown} (newer than apps/*/src, packages/*/src, their package.json and bun.lock)`)
     return { path, built: false }
   }
   const started = performance.now()
