@@ -24,7 +24,7 @@ COPY .env.example ./
 RUN if bun test packages apps/api >/tmp/gate.log 2>&1; then tail -n 1 /tmp/gate.log; else cat /tmp/gate.log; exit 1; fi
 
 # Each image compiles only its own binary (--compile without --minify: minification breaks Elysia, see pitfalls;
-# the API's build adds --bytecode, which cut its time to ready from about 95 to 40 ms).
+# both add --bytecode, which cut the API's time to ready from about 95 to 40 ms and the issuer's from about 140 to 100).
 FROM build AS api-build
 RUN cd apps/api && bun run build
 
