@@ -157,12 +157,17 @@ describe.each(modes)('%s', (_, algorithms) => {
       expect(() => (principal.scopes as Set<string>).add('write:messages')).toThrow(TypeError)
       expect(() => (principal.permissions as Set<string>).add('write:admin')).toThrow(TypeError)
       expect(() => (principal.scopes as Set<string>).clear()).toThrow(TypeError)
+      // Set.prototype's own methods, called on the principal's sets, reach no entries of theirs.
+      expect(() => Set.prototype.add.call(principal.scopes, 'write:messages')).toThrow(TypeError)
+      expect(() => Set.prototype.clear.call(principal.permissions)).toThrow(TypeError)
+      expect(principal.scopes.union(new Set(['extra'])).has('extra')).toBe(true)
       expect(() => {
         ;(principal.claims as Record<string, unknown>).scope = 'admin'
       }).toThrow(TypeError)
       expect(() => (principal.claims.nested as { list: number[] }).list.push(2)).toThrow(TypeError)
       const again = await h.verifier.verify(token)
       expect([...again.scopes]).toEqual(['read:messages'])
+      expect(again.scopes.has('extra')).toBe(false)
       expect([...again.permissions]).toEqual(['read:admin'])
     })
   })

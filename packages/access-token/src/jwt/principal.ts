@@ -4,22 +4,57 @@ import type { AccessTokenClaims, AccessTokenPrincipal } from './verify-access-to
 /**
  * A set nobody can change after it is made. A principal may be served to many requests from the token cache: a
  * handler that added a scope to its own request's principal would otherwise grant it to every later request with
- * the same token.
+ * the same token. Not a `Set` subclass: a frozen `Set` keeps its entries in internal slots that `Object.freeze` does
+ * not reach, so `Set.prototype.add.call(scopes, …)` would still have changed it. The values live in a private `Set`
+ * that never leaves this object; what the set methods return are new sets of the caller's own.
  */
-class SealedSet<T> extends Set<T> {
+class SealedSet<T> implements ReadonlySet<T> {
+  readonly #values: Set<T>
   constructor(values: Iterable<T>) {
-    super()
-    for (const value of values) super.add(value)
+    this.#values = new Set(values)
     Object.freeze(this)
   }
-  override add(): this {
-    throw new TypeError('A principal is read-only')
+  get size(): number {
+    return this.#values.size
   }
-  override delete(): boolean {
-    throw new TypeError('A principal is read-only')
+  has(value: T): boolean {
+    return this.#values.has(value)
   }
-  override clear(): void {
-    throw new TypeError('A principal is read-only')
+  forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
+    for (const value of this.#values) callback.call(thisArg, value, value, this)
+  }
+  entries(): SetIterator<[T, T]> {
+    return this.#values.entries()
+  }
+  keys(): SetIterator<T> {
+    return this.#values.keys()
+  }
+  values(): SetIterator<T> {
+    return this.#values.values()
+  }
+  [Symbol.iterator](): SetIterator<T> {
+    return this.#values.values()
+  }
+  union<U>(other: ReadonlySetLike<U>): Set<T | U> {
+    return this.#values.union(other)
+  }
+  intersection<U>(other: ReadonlySetLike<U>): Set<T & U> {
+    return this.#values.intersection(other)
+  }
+  difference<U>(other: ReadonlySetLike<U>): Set<T> {
+    return this.#values.difference(other)
+  }
+  symmetricDifference<U>(other: ReadonlySetLike<U>): Set<T | U> {
+    return this.#values.symmetricDifference(other)
+  }
+  isSubsetOf(other: ReadonlySetLike<unknown>): boolean {
+    return this.#values.isSubsetOf(other)
+  }
+  isSupersetOf(other: ReadonlySetLike<unknown>): boolean {
+    return this.#values.isSupersetOf(other)
+  }
+  isDisjointFrom(other: ReadonlySetLike<unknown>): boolean {
+    return this.#values.isDisjointFrom(other)
   }
 }
 
