@@ -30,10 +30,13 @@ export interface AuthPluginOptions {
 /** The `auth` route option: `true` for any valid token, or what the token must grant. */
 export type AuthOption = true | AccessRequirement
 
-/** Renders an auth error as the response; the only mapping from errors to HTTP in the app. */
+/**
+ * Renders an auth error as the response, as `Response.json` would (its content type, `JSON.stringify`'s text); the
+ * only mapping from errors to HTTP in the app.
+ */
 export function authErrorResponse(authenticator: Authenticator, error: AuthError, request: AuthRequest): Response {
-  const { status, headers, body } = authenticator.respond(error, request)
-  return Response.json(body, { status, headers })
+  const rendered = authenticator.respond(error, request)
+  return new Response(jsonTextOf(rendered.body), { status: rendered.status, headers: headersOf(rendered) })
 }
 
 // The scopes the routes of each plugin instance require, gathered as routes are declared (RFC 9728
@@ -119,14 +122,6 @@ export function createAuthPlugin(options: AuthPluginOptions) {
   }
   const scopes = new Set<string>()
 
-  /** An auth error as the route's answer, before any validation (see `answerAsIs`). */
-  function refuse(error: AuthError, request: Request) {
-    const rendered = authenticator.respond(error, request)
-    return answerAsIs(
-      new Response(jsonTextOf(rendered.body), { status: rendered.status, headers: headersOf(rendered) }),
-    )
-  }
-
   // Deduplicated per authenticator: using the plugin twice with one authenticator registers it once.
   const plugin = new Elysia({
     name: '@repo/elysia-auth',
@@ -152,7 +147,8 @@ export function createAuthPlugin(options: AuthPluginOptions) {
             return { auth }
           },
           (error: unknown) => {
-            if (error instanceof AuthError) return refuse(error, request)
+            // The route's answer, before any validation (see `answerAsIs`).
+            if (error instanceof AuthError) return answerAsIs(authErrorResponse(authenticator, error, request))
             throw error
           },
         )
