@@ -5,7 +5,6 @@ import { loadObservabilityConfig } from './observability/observability-config.ts
 import { runServer } from './server.ts'
 import { loadServerConfig } from './server-config.ts'
 import { WORKER_ENV } from './workers/messages.ts'
-import { runSupervisor } from './workers/supervisor.ts'
 
 export interface MainOptions {
   /** Settings used when neither the environment nor `.env` has them (`bun run dev`: the local issuer). */
@@ -54,6 +53,8 @@ export async function main(options: MainOptions = {}): Promise<void> {
 
   const workerId = Number(env[WORKER_ENV]) || undefined
   if (server.workers > 1 && workerId === undefined) {
+    // Loaded only here: a server process never evaluates the supervisor, nor the prom-client aggregator it needs.
+    const { runSupervisor } = await import('./workers/supervisor.ts')
     await runSupervisor({
       workers: server.workers,
       port: server.port,

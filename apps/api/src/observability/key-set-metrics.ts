@@ -1,6 +1,6 @@
 import type { IssuerUnavailableReason, KeySetEvent, KeySetHealth, KeySetPhase } from '@repo/access-token'
-import { Gauge, type Registry } from 'prom-client'
 import { createFastCounter } from './fast-metrics.ts'
+import { Gauge, type Registry } from './prom-client.ts'
 
 const STATES: readonly KeySetPhase[] = ['not_loaded', 'fresh', 'stale', 'expired', 'closed']
 // `closed` is not a failure of the issuer (a fetch aborted by shutdown emits no event).

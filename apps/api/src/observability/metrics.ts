@@ -1,13 +1,8 @@
 import { AUTH_OUTCOMES, type AuthOutcome } from '@repo/access-token'
-import {
-  collectDefaultMetrics,
-  type Metric,
-  type MetricObjectWithValues,
-  type MetricValue,
-  Registry,
-} from 'prom-client'
+import type { Metric, MetricObjectWithValues, MetricValue } from 'prom-client'
 import { createFastCounter, createRequestMetrics, type RequestMetrics } from './fast-metrics.ts'
 import { createKeySetMetrics, type KeySetMetrics } from './key-set-metrics.ts'
+import { collectProcessMetrics, Registry } from './prom-client.ts'
 
 export interface ApiMetricsOptions {
   /** Prepended to every series name. @default "api_" */
@@ -41,7 +36,9 @@ export interface ApiMetrics extends MetricsExtensions {
 
 /**
  * prom-client's default metrics run on Bun, but some read V8-only figures (heap spaces, GC) that Bun reports as
- * zeros: only the ones with real values are exported.
+ * zeros: only the ones with real values are exported. In this order: a collector sets all its metrics from the
+ * first one's `collect`, so a metric rendered before that one (heap used before heap total) showed the previous
+ * scrape's value, 0 on the first.
  */
 const PROCESS_METRICS = [
   'process_cpu_user_seconds_total',
@@ -53,18 +50,18 @@ const PROCESS_METRICS = [
   'process_max_fds',
   'nodejs_eventloop_lag_seconds',
   'nodejs_eventloop_lag_p99_seconds',
-  'nodejs_heap_size_used_bytes',
   'nodejs_heap_size_total_bytes',
+  'nodejs_heap_size_used_bytes',
 ]
 
-// collectDefaultMetrics starts an event-loop monitor that cannot be stopped: one per process is enough.
+// The event-loop monitor of the process metrics cannot be stopped: one per process (and prefix) is enough.
 let processRegistries: Map<string, Registry> | undefined
 function processRegistry(prefix: string): Registry {
   processRegistries ??= new Map()
   let registry = processRegistries.get(prefix)
   if (registry === undefined) {
     registry = new Registry()
-    collectDefaultMetrics({ register: registry, prefix })
+    collectProcessMetrics(registry, prefix)
     processRegistries.set(prefix, registry)
   }
   return registry
