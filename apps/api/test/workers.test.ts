@@ -90,6 +90,20 @@ describe('WEB_CONCURRENCY=2 (sources)', () => {
   })
 })
 
+test('SIGTERM while a worker is still starting is a stop, not a failure: the supervisor exits 0', async () => {
+  const server = start(['bun', '--no-env-file', join(appDir, 'src', 'index.ts')])
+  try {
+    // Worker 2 is spawned once worker 1 listens: it is starting now, without its signal handlers yet.
+    await server.waitForLog('server_started')
+    server.proc.kill('SIGTERM')
+    expect(await server.proc.exited).toBe(0)
+    expect(lines(server).find((line) => line.event === 'supervisor_stopped')?.failed).toBe(false)
+    expect(server.output()).not.toContain('"event":"worker_exited"')
+  } finally {
+    server.proc.kill('SIGKILL')
+  }
+})
+
 test('a worker that dies is not restarted: the others drain and the supervisor exits 1', async () => {
   const server = start(['bun', '--no-env-file', join(appDir, 'src', 'index.ts')])
   try {

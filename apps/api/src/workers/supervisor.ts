@@ -46,6 +46,8 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
   const collections = new Map<number, { pending: Set<number>; snapshots: MetricsSnapshot[]; done: () => void }>()
   let nextCollection = 0
   let stopping = false
+  /** The signal passed on to the workers, once stopping. */
+  let forwarded: NodeJS.Signals | undefined
   let failed = false
   let reportListening: (port: number) => void = () => {}
 
@@ -81,8 +83,16 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
   }
 
   function stopAll(signal: NodeJS.Signals): void {
+    forwarded = signal
     for (const worker of workers.values()) worker.kill(signal)
   }
+
+  /**
+   * Whether a worker that exited did what the stop asked: drained and exited 0, or, still starting and without
+   * its handlers yet, ended by the very signal passed on to it (a stop during start-up is not a failure).
+   */
+  const stoppedAsAsked = (code: number, worker: Subprocess) =>
+    stopping && (code === 0 || (forwarded !== undefined && worker.signalCode === forwarded))
 
   const command = workerCommand()
   const allExited = Promise.withResolvers<void>()
@@ -99,7 +109,7 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
         collection.pending.delete(id)
         if (collection.pending.size === 0) collection.done()
       }
-      if (code !== 0 || !stopping) {
+      if (!stoppedAsAsked(code, worker)) {
         failed = true
         logger.error('worker_exited', { exit_code: code, signal: worker.signalCode, expected: stopping })
       }
@@ -135,8 +145,10 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
     first.exited.then(() => undefined),
   ])
   if (port === undefined) {
+    // Worker 1 ended before it listened: stopped as asked (a signal during start-up), or failed.
+    logger.info('supervisor_stopped', { failed })
     logger.flush()
-    process.exit(1)
+    process.exit(failed ? 1 : 0)
   }
   for (let id = 2; id <= settings.workers; id++) spawnWorker(id, port)
 
