@@ -158,7 +158,7 @@ describe('GET /metrics', () => {
   })
 
   test("a server process never evaluates prom-client's index (Pushgateway, cluster, every default metric)", async () => {
-    // What the index would bring: 2.4 MB of resident memory in the compiled binary (docs/performance.md).
+    // What the index would bring: 2.5 MB of the compiled API's resident memory at rest (docs/performance.md).
     const loaded = Bun.spawn(
       [
         process.execPath,
