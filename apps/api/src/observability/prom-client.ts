@@ -9,6 +9,8 @@
  * The version is pinned (package.json, bun.lock): a release that moved these files fails the build and every test
  * that imports this module, not silently.
  */
+// The types of those files, for every program that compiles this module (the benchmarks and examples too).
+/// <reference path="./prom-client-files.d.ts" />
 import type * as Package from 'prom-client'
 import Counter from 'prom-client/lib/counter'
 import GaugeClass from 'prom-client/lib/gauge'

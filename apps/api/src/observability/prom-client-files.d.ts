@@ -1,4 +1,4 @@
-// prom-client's own files, which its index re-exports (see observability/prom-client.ts); types from the package.
+// prom-client's own files, which its index re-exports (see prom-client.ts, which references this file); types from the package.
 declare module 'prom-client/lib/registry' {
   const Registry: typeof import('prom-client').Registry
   export default Registry
