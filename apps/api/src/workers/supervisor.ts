@@ -136,6 +136,13 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
     })
   }
 
+  /** The supervisor's end: 0 when every worker stopped as asked, else 1. */
+  function exitSupervisor(): never {
+    logger.info('supervisor_stopped', { failed })
+    logger.flush()
+    process.exit(failed ? 1 : 0)
+  }
+
   // Worker 1 first: with PORT=0 it picks the port the others then share.
   const first = spawnWorker(1, settings.port)
   const port = await Promise.race([
@@ -146,9 +153,7 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
   ])
   if (port === undefined) {
     // Worker 1 ended before it listened: stopped as asked (a signal during start-up), or failed.
-    logger.info('supervisor_stopped', { failed })
-    logger.flush()
-    process.exit(failed ? 1 : 0)
+    exitSupervisor()
   }
   for (let id = 2; id <= settings.workers; id++) spawnWorker(id, port)
 
@@ -169,7 +174,5 @@ export async function runSupervisor(settings: SupervisorSettings): Promise<void>
 
   await allExited.promise
   metricsListener?.stop()
-  logger.info('supervisor_stopped', { failed })
-  logger.flush()
-  process.exit(failed ? 1 : 0)
+  exitSupervisor()
 }
